@@ -1,0 +1,109 @@
+"""A pool of any-llm provider clients, reused across calls.
+
+any-llm's module-level ``completion()`` builds a provider client (and a new HTTP connection) on
+every call; an ``AnyLLM`` instance keeps its HTTP client, so reusing one saves a connection setup
+per call. An instance is bound to the event loop its HTTP client first ran on, and its sync API
+runs on any-llm's own background loop, so the pool keeps one set of instances for sync calls and
+one per running event loop for async calls. The per-loop sets are held weakly: when a loop is
+garbage-collected its clients go with it.
+
+This module imports any-llm; the hub loads it on its first call only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+import weakref
+from typing import NamedTuple
+
+from any_llm import AnyLLM
+from any_llm.exceptions import MissingApiKeyError
+
+from llmhub_runtime.errors import EnvVarMissingError, ProviderUnavailableError
+
+__all__ = ["ClientKey", "ClientPool"]
+
+
+class ClientKey(NamedTuple):
+    """Identity of a client: the key itself is never stored, only a digest of it."""
+
+    provider: str
+    api_base: str | None
+    key_digest: str | None
+    max_retries: int | None
+
+
+def client_key(provider: str, api_base: str | None, api_key: str | None, max_retries: int | None) -> ClientKey:
+    digest = hashlib.sha256(api_key.encode()).hexdigest()[:16] if api_key else None
+    return ClientKey(provider, api_base, digest, max_retries)
+
+
+class ClientPool:
+    """Thread-safe cache of ``AnyLLM`` instances."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sync: dict[ClientKey, AnyLLM] = {}
+        self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[ClientKey, AnyLLM]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def sync_client(
+        self, provider: str, api_base: str | None, api_key: str | None, max_retries: int | None, env_key: str | None
+    ) -> AnyLLM:
+        """The client for sync calls to this target, created on first use."""
+        key = client_key(provider, api_base, api_key, max_retries)
+        client = self._sync.get(key)
+        if client is not None:
+            return client
+        with self._lock:
+            client = self._sync.get(key)
+            if client is None:
+                client = _create(provider, api_base, api_key, max_retries, env_key)
+                self._sync[key] = client
+            return client
+
+    def async_client(
+        self, provider: str, api_base: str | None, api_key: str | None, max_retries: int | None, env_key: str | None
+    ) -> AnyLLM:
+        """The client for async calls on the running event loop, created on first use."""
+        loop = asyncio.get_running_loop()
+        key = client_key(provider, api_base, api_key, max_retries)
+        clients = self._per_loop.get(loop)
+        if clients is not None:
+            client = clients.get(key)
+            if client is not None:
+                return client
+        with self._lock:
+            clients = self._per_loop.setdefault(loop, {})
+            client = clients.get(key)
+            if client is None:
+                client = _create(provider, api_base, api_key, max_retries, env_key)
+                clients[key] = client
+            return client
+
+    def size(self) -> tuple[int, int]:
+        """(number of sync clients, number of async clients over all live loops)."""
+        with self._lock:
+            return len(self._sync), sum(len(c) for c in self._per_loop.values())
+
+
+def _create(
+    provider: str, api_base: str | None, api_key: str | None, max_retries: int | None, env_key: str | None
+) -> AnyLLM:
+    try:
+        return AnyLLM.create(
+            provider,
+            api_key=api_key,
+            api_base=api_base,
+            unified_exceptions=True,
+            max_retries=max_retries,
+        )
+    except MissingApiKeyError as e:
+        raise EnvVarMissingError({provider: env_key or e.env_var_name}) from None
+    except ImportError as e:
+        raise ProviderUnavailableError(
+            f"provider {provider!r} needs an optional SDK: pip install 'any-llm-sdk[{provider}]' ({e.msg})"
+        ) from None

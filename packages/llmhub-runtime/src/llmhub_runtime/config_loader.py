@@ -1,0 +1,401 @@
+"""Load and validate ``llmhub.yaml``.
+
+Every failure becomes a :class:`~llmhub_runtime.errors.ConfigError` whose message names the file,
+the line and the field path of each problem, e.g.::
+
+    llmhub.yaml:14 roles.llm.inference.mode: 'chatt' is not one of chat, embedding, image, audio, tool, other
+
+YAML is read with ruamel.yaml's round-trip loader, which constructs only plain data (no Python
+objects, whatever tags the file carries) and remembers where every key sits; the data is then
+converted to plain dicts and lists before pydantic sees it. ruamel.yaml is imported on first use
+so that ``import llmhub_runtime`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import os
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from llmhub_runtime.errors import ConfigError, ConfigProblem
+from llmhub_runtime.models import DEFER_REFERENCE_CHECK, LLMMode, RuntimeConfig
+
+__all__ = [
+    "format_field_path",
+    "load_runtime_config",
+    "parse_runtime_config",
+    "parse_runtime_yaml",
+    "supported_provider_ids",
+]
+
+FieldPath = tuple[str | int, ...]
+
+
+def load_runtime_config(path: str | os.PathLike[str], *, check_provider_ids: bool = True) -> RuntimeConfig:
+    """Read, parse and validate an ``llmhub.yaml`` file.
+
+    Args:
+        path: The file to read.
+        check_provider_ids: Reject provider ids that the installed any-llm does not know. This
+            imports any-llm (about a second the first time in a process).
+
+    Raises:
+        ConfigError: The file is missing, unreadable, not YAML, or not a valid configuration.
+    """
+    source = os.fspath(path)
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([ConfigProblem("", "file not found")], source) from None
+    except IsADirectoryError:
+        raise ConfigError([ConfigProblem("", "is a directory, not a file")], source) from None
+    except PermissionError:
+        raise ConfigError([ConfigProblem("", "permission denied")], source) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(
+            [ConfigProblem("", f"not valid UTF-8 text (bad byte at offset {e.start})")], source
+        ) from None
+    except OSError as e:
+        raise ConfigError([ConfigProblem("", f"cannot be read: {e.strerror or e}")], source) from None
+    return parse_runtime_yaml(text, source=source, check_provider_ids=check_provider_ids)
+
+
+def parse_runtime_yaml(
+    text: str, *, source: str = "<string>", check_provider_ids: bool = True
+) -> RuntimeConfig:
+    """Parse and validate ``llmhub.yaml`` content given as a string.
+
+    ``source`` is the name used in error messages.
+    """
+    data, root = _load_yaml(text, source)
+    return _validate(data, root, source, check_provider_ids)
+
+
+def parse_runtime_config(
+    data: Mapping[str, Any], *, source: str | None = None, check_provider_ids: bool = True
+) -> RuntimeConfig:
+    """Validate configuration data that is already in memory (no line numbers are available).
+
+    Raises:
+        ConfigError: The data is not a valid configuration.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            [ConfigProblem("", f"expected a mapping at the top level, got {_describe(data)}")], source
+        )
+    return _validate(data, None, source, check_provider_ids)
+
+
+def supported_provider_ids() -> frozenset[str]:
+    """Provider ids the installed any-llm accepts (imports any-llm on first use)."""
+    from any_llm import AnyLLM  # noqa: PLC0415 - heavy import, deferred until a file is loaded
+
+    return frozenset(AnyLLM.get_supported_providers())
+
+
+def format_field_path(path: Sequence[str | int]) -> str:
+    """Render a field path as ``roles.llm.inference.fallbacks[0].provider``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+# --------------------------------------------------------------------------- YAML reading
+
+
+def _load_yaml(text: str, source: str) -> tuple[Any, Any]:
+    from ruamel.yaml import YAML  # noqa: PLC0415 - keep `import llmhub_runtime` light
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError  # noqa: PLC0415
+
+    yaml = YAML(typ="rt")
+    try:
+        root = yaml.load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        message = _yaml_error_text(e)
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
+        raise ConfigError([ConfigProblem("", message, line, column)], source) from None
+    except YAMLError as e:
+        raise ConfigError([ConfigProblem("", f"invalid YAML: {e}")], source) from None
+    except RecursionError:
+        raise ConfigError([ConfigProblem("", "YAML nesting is too deep")], source) from None
+    if root is None:
+        raise ConfigError([ConfigProblem("", "the file is empty (expected project, env, providers, roles)")], source)
+    if not isinstance(root, Mapping):
+        raise ConfigError(
+            [ConfigProblem("", f"expected a mapping at the top level, got {_describe(root)}", 1, 1)], source
+        )
+    data = _to_plain(root, (), source, {}, set())
+    return data, root
+
+
+def _yaml_error_text(e: Any) -> str:
+    from ruamel.yaml.constructor import DuplicateKeyError  # noqa: PLC0415
+
+    if isinstance(e, DuplicateKeyError):
+        problem = str(e.problem or "")
+        return f"invalid YAML: {problem.strip()}" if problem else "invalid YAML: duplicate key"
+    parts = [str(p).strip() for p in (e.context, e.problem) if p]
+    return "invalid YAML: " + ("; ".join(parts) if parts else "syntax error")
+
+
+def _to_plain(node: Any, path: FieldPath, source: str, memo: dict[int, Any], active: set[int]) -> Any:
+    """Turn ruamel's round-trip objects into dicts, lists and plain scalars.
+
+    Shared anchors are converted once (an alias bomb stays linear); a recursive alias and any
+    explicit tag are rejected with their location.
+    """
+    tag = getattr(node, "tag", None)
+    tag_value = getattr(tag, "value", None)
+    if tag_value is not None and not str(tag_value).startswith("tag:yaml.org,2002:"):
+        raise ConfigError(
+            [ConfigProblem(format_field_path(path), f"YAML tag {tag_value} is not supported", *_pos_of(node))],
+            source,
+        )
+    if isinstance(node, Mapping) or isinstance(node, list):
+        key = id(node)
+        if key in active:
+            raise ConfigError(
+                [ConfigProblem(format_field_path(path), "recursive YAML alias is not supported", *_pos_of(node))],
+                source,
+            )
+        if key in memo:
+            return memo[key]
+        active.add(key)
+        try:
+            if isinstance(node, Mapping):
+                result_map: dict[Any, Any] = {}
+                for k, v in node.items():
+                    plain_key = _scalar(k) if not isinstance(k, (Mapping, list, tuple)) else None
+                    if not isinstance(plain_key, (str, int, float, bool)) or plain_key is None:
+                        raise ConfigError(
+                            [ConfigProblem(format_field_path(path), f"mapping key {k!r} must be a plain scalar",
+                                           *_key_pos(node, k))],
+                            source,
+                        )
+                    result_map[plain_key] = _to_plain(v, (*path, str(plain_key)), source, memo, active)
+                memo[key] = result_map
+                return result_map
+            result_list = [_to_plain(v, (*path, i), source, memo, active) for i, v in enumerate(node)]
+            memo[key] = result_list
+            return result_list
+        finally:
+            active.discard(key)
+    if isinstance(node, (set, frozenset, bytes)):
+        raise ConfigError(
+            [ConfigProblem(format_field_path(path), f"unsupported YAML value of type {type(node).__name__}")],
+            source,
+        )
+    return _scalar(node)
+
+
+def _scalar(value: Any) -> Any:
+    # ruamel subclasses str/int/float to remember formatting; hand pydantic the builtin types.
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _pos_of(node: Any) -> tuple[int | None, int | None]:
+    lc = getattr(node, "lc", None)
+    if lc is None or getattr(lc, "line", None) is None:
+        return None, None
+    return lc.line + 1, lc.col + 1
+
+
+def _key_pos(node: Any, key: Any) -> tuple[int | None, int | None]:
+    try:
+        line, col = node.lc.key(key)
+    except (AttributeError, KeyError, TypeError):
+        return _pos_of(node)
+    return line + 1, col + 1
+
+
+def _locate(root: Any, path: FieldPath) -> tuple[int | None, int | None]:
+    """Line/column of the deepest part of ``path`` that exists in the parsed document."""
+    if root is None:
+        return None, None
+    node = root
+    position = _pos_of(root)
+    for part in path:
+        if isinstance(node, Mapping):
+            match = next((k for k in node if str(k) == str(part)), _MISSING)
+            if match is _MISSING:
+                break
+            position = _key_pos(node, match)
+            node = node[match]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            try:
+                line, col = node.lc.item(part)  # type: ignore[attr-defined]
+                position = (line + 1, col + 1)
+            except (AttributeError, KeyError, TypeError):
+                pass
+            node = node[part]
+        else:
+            break
+    return position
+
+
+_MISSING = object()
+
+# --------------------------------------------------------------------------- validation
+
+
+def _validate(data: Mapping[str, Any], root: Any, source: str | None, check_provider_ids: bool) -> RuntimeConfig:
+    try:
+        config = RuntimeConfig.model_validate(data, context={DEFER_REFERENCE_CHECK: True})
+    except ValidationError as e:
+        problems = [_problem_from_pydantic(err, root) for err in e.errors(include_url=False)]
+        raise ConfigError(_dedupe(problems), source) from None
+
+    found: list[tuple[FieldPath, str]] = []
+    if check_provider_ids:
+        known = supported_provider_ids()
+        for provider_id in config.providers:
+            if provider_id not in known:
+                found.append((("providers", provider_id), _unknown_provider_message(provider_id, known)))
+    found.extend(config.reference_problems())
+    if found:
+        problems = [ConfigProblem(format_field_path(path), msg, *_locate(root, path)) for path, msg in found]
+        raise ConfigError(problems, source)
+    return config
+
+
+def _unknown_provider_message(provider_id: str, known: frozenset[str]) -> str:
+    message = f"{provider_id!r} is not a provider id known to any-llm"
+    close = difflib.get_close_matches(provider_id.lower(), sorted(known), n=1, cutoff=0.6)
+    if close:
+        message += f" (did you mean {close[0]!r}?)"
+    aliases = {"google": "gemini", "vertex": "vertexai", "llama.cpp": "llamacpp", "llama-cpp": "llamacpp"}
+    if provider_id.lower() in aliases:
+        message += f" (any-llm calls it {aliases[provider_id.lower()]!r})"
+    return message
+
+
+def _dedupe(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    seen: set[tuple[str, str]] = set()
+    out: list[ConfigProblem] = []
+    for problem in problems:
+        key = (problem.field, problem.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(problem)
+    return out
+
+
+def _problem_from_pydantic(err: Any, root: Any) -> ConfigProblem:
+    loc: FieldPath = tuple(err["loc"])
+    kind: str = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    field_path = format_field_path(loc)
+    if kind == "missing":
+        name = loc[-1] if loc else "?"
+        message = f"required field {name!r} is missing"
+    elif kind == "extra_forbidden":
+        message = f"unknown key {loc[-1]!r}"
+        allowed = _allowed_keys(loc[:-1])
+        if allowed:
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+            else:
+                message += f" (allowed: {', '.join(allowed)})"
+    elif kind == "enum":
+        choices = ", ".join(m.value for m in LLMMode) if loc and loc[-1] == "mode" else _choices(ctx)
+        message = f"{value!r} is not one of {choices}"
+    elif kind in {"model_type", "dict_type", "model_attributes_type"}:
+        message = f"expected a mapping, got {_describe(value)}"
+    elif kind == "list_type":
+        message = f"expected a list, got {_describe(value)}"
+    elif kind == "string_type":
+        message = f"expected a string, got {_describe(value)}"
+    elif kind in {"float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"}:
+        wanted = "an integer" if kind.startswith("int") else "a number"
+        message = f"expected {wanted}, got {_describe(value)}"
+    elif kind == "string_too_short":
+        message = "must not be empty"
+    elif kind in {"greater_than", "greater_than_equal"}:
+        bound = ctx.get("gt", ctx.get("ge"))
+        relation = "greater than" if kind == "greater_than" else "at least"
+        message = f"must be {relation} {bound}, got {value!r}"
+    elif kind == "value_error":
+        message = str(err["msg"]).removeprefix("Value error, ")
+    else:
+        message = str(err["msg"])
+    line, column = _locate(root, loc)
+    return ConfigProblem(field_path, message, line, column)
+
+
+def _choices(ctx: Mapping[str, Any]) -> str:
+    expected = str(ctx.get("expected", ""))
+    return expected.replace("'", "").replace(" or ", ", ")
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({value})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return type(value).__name__
+
+
+def _allowed_keys(path: FieldPath) -> list[str]:
+    """Field names accepted at ``path`` of a RuntimeConfig document (for "did you mean")."""
+    annotation: Any = RuntimeConfig
+    for part in path:
+        annotation = _unwrap_optional(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            info = annotation.model_fields.get(str(part))
+            if info is None:
+                return []
+            annotation = info.annotation
+            continue
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin is dict and len(args) == 2:
+            annotation = args[1]
+        elif origin in (list, tuple) and args:
+            annotation = args[0]
+        else:
+            return []
+    annotation = _unwrap_optional(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(options) == 1:
+            return options[0]
+    return annotation

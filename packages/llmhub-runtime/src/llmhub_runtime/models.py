@@ -1,0 +1,270 @@
+"""Typed representations of ``llmhub.yaml`` and of a call being made.
+
+The configuration models are pydantic v2 models: strict about what they accept (unknown keys are
+an error, so a typo such as ``parms:`` never goes unnoticed; keys starting with ``x-`` are the
+escape hatch and are ignored), tolerant of what older generators wrote (``fallbacks``,
+``api_base`` and ``meta`` are optional).
+
+``CallContext`` and ``CallResult`` are what the hub hands to hooks; they are plain frozen
+dataclasses so that building one per call costs next to nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+__all__ = [
+    "DEFER_REFERENCE_CHECK",
+    "CallContext",
+    "CallResult",
+    "FallbackConfig",
+    "LLMMode",
+    "ProviderConfig",
+    "ResolvedCall",
+    "RoleConfig",
+    "RoleDefaultsConfig",
+    "RuntimeConfig",
+]
+
+#: Validation-context flag: skip the cross-reference check inside ``RuntimeConfig`` because the
+#: caller (the file loader) runs it itself to attach line numbers to each problem.
+DEFER_REFERENCE_CHECK = "llmhub_defer_reference_check"
+
+_ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+#: Parameters that the hub sets itself or that must never live in a config file.
+RESERVED_PARAMS: Mapping[str, str] = {
+    "api_key": "API keys do not belong in llmhub.yaml; set providers.<id>.env_key to the name of "
+    "the environment variable that holds the key",
+    "api_base": "set the endpoint as providers.<id>.api_base",
+    "model": "the model is the role's own 'model' field",
+    "messages": "messages are passed per call",
+    "input": "inputs are passed per call",
+    "inputs": "inputs are passed per call",
+    "stream": "streaming is chosen per call with stream_completion()",
+}
+
+
+class LLMMode(str, Enum):
+    """What kind of call a role serves."""
+
+    CHAT = "chat"
+    EMBEDDING = "embedding"
+    IMAGE = "image"
+    AUDIO = "audio"
+    TOOL = "tool"
+    OTHER = "other"
+
+
+class _ConfigModel(BaseModel):
+    """Base for configuration sections: unknown keys are errors, ``x-`` keys are ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_extension_keys(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
+        return data
+
+
+class ProviderConfig(_ConfigModel):
+    """How to reach one provider.
+
+    Attributes:
+        env_key: Name of the environment variable holding the provider's API key. Its value is
+            passed to any-llm as ``api_key``; the value itself never appears in the file.
+        api_base: Base URL of an OpenAI-compatible or self-hosted endpoint (e.g. a local
+            llama.cpp server at ``http://127.0.0.1:8080/v1``).
+        timeout: Per-request timeout in seconds, unless a call's params set their own.
+        max_retries: How often the provider SDK retries a failed request itself before the hub
+            moves on to the role's next fallback (``None`` keeps the SDK default).
+    """
+
+    env_key: str | None = None
+    api_base: str | None = None
+    timeout: float | None = Field(default=None, gt=0)
+    max_retries: int | None = Field(default=None, ge=0)
+
+    @field_validator("env_key")
+    @classmethod
+    def _valid_env_key(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_VAR_NAME.match(value):
+            raise ValueError(
+                f"{value!r} is not an environment variable name (letters, digits and _, not starting "
+                "with a digit); env_key names the variable, it never holds the key itself"
+            )
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _valid_api_base(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
+class _Target(_ConfigModel):
+    """A provider + model + params triple (shared by roles, defaults and fallbacks)."""
+
+    provider: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("params")
+    @classmethod
+    def _no_reserved_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        for key in params:
+            if key in RESERVED_PARAMS:
+                raise ValueError(f"{key!r} is not allowed in params: {RESERVED_PARAMS[key]}")
+        return params
+
+
+class FallbackConfig(_Target):
+    """A backup target for a role, tried when the previous one fails with a retryable error.
+
+    A fallback has the role's mode; its ``params`` replace the role's params entirely, because
+    parameters are often model-specific.
+    """
+
+
+
+class RoleConfig(_Target):
+    """The concrete binding of a role: provider, model, mode, default params and fallbacks."""
+
+    mode: LLMMode
+    fallbacks: list[FallbackConfig] = Field(default_factory=list)
+
+
+class RoleDefaultsConfig(RoleConfig):
+    """The binding used for a role that the configuration does not list (``defaults``)."""
+
+
+class RuntimeConfig(_ConfigModel):
+    """A whole ``llmhub.yaml``.
+
+    ``meta`` is written by the generator (spec hash, catalog version, rationale) and ignored here.
+    """
+
+    project: str
+    env: str
+    providers: dict[str, ProviderConfig]
+    roles: dict[str, RoleConfig]
+    defaults: RoleDefaultsConfig | None = None
+    meta: dict[str, Any] | None = None
+
+    @field_validator("providers", mode="before")
+    @classmethod
+    def _empty_provider_entries(cls, value: Any) -> Any:
+        # ``openai:`` with nothing under it means "no settings", not "invalid".
+        if isinstance(value, Mapping):
+            return {k: ({} if v is None else v) for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _check_references(self, info: ValidationInfo) -> RuntimeConfig:
+        if info.context and info.context.get(DEFER_REFERENCE_CHECK):
+            return self
+        problems = self.reference_problems()
+        if problems:
+            raise ValueError("; ".join(f"{'.'.join(map(str, path))}: {msg}" for path, msg in problems))
+        return self
+
+    def reference_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every provider reference (role, fallback, defaults) that ``providers`` does not define.
+
+        Returns ``(field path, message)`` pairs; an empty list means the references are sound.
+        """
+        known = ", ".join(sorted(self.providers)) or "none"
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+
+        def check(path: tuple[str | int, ...], owner: str, provider: str) -> None:
+            if provider not in self.providers:
+                problems.append(
+                    (path, f"{owner} uses provider {provider!r}, which is not listed under providers "
+                     f"(listed: {known})")
+                )
+
+        bindings: list[tuple[tuple[str | int, ...], str, RoleConfig]] = [
+            (("roles", name), f"role {name!r}", role) for name, role in self.roles.items()
+        ]
+        if self.defaults is not None:
+            bindings.append((("defaults",), "defaults", self.defaults))
+        for base, owner, binding in bindings:
+            check((*base, "provider"), owner, binding.provider)
+            for i, fallback in enumerate(binding.fallbacks):
+                check((*base, "fallbacks", i, "provider"), f"{owner} (fallback {i + 1})", fallback.provider)
+        return problems
+
+
+class ResolvedCall(BaseModel):
+    """A role resolved to one concrete target, with params merged and fallbacks resolved alike."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: str
+    provider: str
+    model: str
+    mode: LLMMode
+    params: dict[str, Any] = Field(default_factory=dict)
+    api_base: str | None = None
+    env_key: str | None = None
+    timeout: float | None = None
+    max_retries: int | None = None
+    fallbacks: tuple[ResolvedCall, ...] = ()
+    from_defaults: bool = False
+
+    def targets(self) -> tuple[ResolvedCall, ...]:
+        """The primary target followed by its fallbacks, in the order they are tried."""
+        return (self, *self.fallbacks)
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """What a hook sees before each attempt of a call. Never contains an API key."""
+
+    role: str
+    provider: str
+    model: str
+    mode: LLMMode
+    params: dict[str, Any]
+    messages: list[dict[str, Any]] | None = None
+    input: str | list[str] | None = None
+    attempt: int = 1
+    is_fallback: bool = False
+    stream: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """What a hook sees after each attempt (for a stream: after the stream ended).
+
+    Attributes:
+        duration_ms: Wall time of the attempt, for a stream until its last chunk.
+        success: Whether the attempt returned (or streamed to the end) without error.
+        error: The exception, with any API key scrubbed from its text, when it failed.
+        response: The any-llm response object (``None`` for streams and failures).
+        chunk_count: Number of chunks delivered, for streams.
+        stream_completed: For streams, ``False`` when the consumer stopped early.
+    """
+
+    role: str
+    provider: str
+    model: str
+    mode: LLMMode
+    duration_ms: float
+    success: bool
+    error: BaseException | None = None
+    response: Any = None
+    attempt: int = 1
+    is_fallback: bool = False
+    stream: bool = False
+    chunk_count: int | None = None
+    stream_completed: bool | None = None
