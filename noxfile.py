@@ -40,8 +40,19 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package's source."""
     session.run(
-        "uv", "run", "--frozen", "--all-packages", "--all-extras", "--group", "typecheck", "--group", "dev",
-        "mypy", *[f"packages/{p}/src" for p in PACKAGES], "bench", "scripts",
+        "uv",
+        "run",
+        "--frozen",
+        "--all-packages",
+        "--all-extras",
+        "--group",
+        "typecheck",
+        "--group",
+        "dev",
+        "mypy",
+        *[f"packages/{p}/src" for p in PACKAGES],
+        "bench",
+        "scripts",
         env=_env("typecheck"),
     )
 
@@ -51,8 +62,17 @@ def typecheck(session: nox.Session) -> None:
 def tests(session: nox.Session, package: str) -> None:
     """pytest for one package, in an environment holding only that package's dependencies."""
     session.run(
-        "uv", "run", "--frozen", "--exact", "--package", package, "--group", "dev",
-        "pytest", f"packages/{package}/tests", *session.posargs,
+        "uv",
+        "run",
+        "--frozen",
+        "--exact",
+        "--package",
+        package,
+        "--group",
+        "dev",
+        "pytest",
+        f"packages/{package}/tests",
+        *session.posargs,
         env=_env(f"tests-{package}"),
     )
 
@@ -77,7 +97,14 @@ def bench(session: nox.Session) -> None:
     env = _env("bench")
     for script in sorted((ROOT / "bench").glob("bench_*.py")):
         session.run(
-            "uv", "run", "--frozen", "--all-packages", "--group", "dev", "python", str(script), *session.posargs,
+            "uv",
+            "run",
+            "--frozen",
+            "--all-packages",
+            "--group",
+            "dev",
+            "python",
+            str(script),
+            *session.posargs,
             env=env,
         )
-

@@ -35,7 +35,9 @@ class ClientKey(NamedTuple):
     max_retries: int | None
 
 
-def client_key(provider: str, api_base: str | None, api_key: str | None, max_retries: int | None) -> ClientKey:
+def client_key(
+    provider: str, api_base: str | None, api_key: str | None, max_retries: int | None
+) -> ClientKey:
     digest = hashlib.sha256(api_key.encode()).hexdigest()[:16] if api_key else None
     return ClientKey(provider, api_base, digest, max_retries)
 
@@ -51,7 +53,12 @@ class ClientPool:
         )
 
     def sync_client(
-        self, provider: str, api_base: str | None, api_key: str | None, max_retries: int | None, env_key: str | None
+        self,
+        provider: str,
+        api_base: str | None,
+        api_key: str | None,
+        max_retries: int | None,
+        env_key: str | None,
     ) -> AnyLLM:
         """The client for sync calls to this target, created on first use."""
         key = client_key(provider, api_base, api_key, max_retries)
@@ -66,7 +73,12 @@ class ClientPool:
             return client
 
     def async_client(
-        self, provider: str, api_base: str | None, api_key: str | None, max_retries: int | None, env_key: str | None
+        self,
+        provider: str,
+        api_base: str | None,
+        api_key: str | None,
+        max_retries: int | None,
+        env_key: str | None,
     ) -> AnyLLM:
         """The client for async calls on the running event loop, created on first use."""
         loop = asyncio.get_running_loop()

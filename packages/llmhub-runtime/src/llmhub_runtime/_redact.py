@@ -7,6 +7,7 @@ message and args, and in the chain of exceptions it wraps.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 REDACTED = "***"
@@ -40,10 +41,9 @@ def redact_exception(exc: BaseException, secrets: Iterable[str]) -> BaseExceptio
         for attribute in ("message", "body_text"):
             value = getattr(current, attribute, None)
             if isinstance(value, str):
-                try:
+                # A read-only attribute is left alone: args are already clean.
+                with contextlib.suppress(AttributeError, TypeError):
                     setattr(current, attribute, redact_text(value, values))
-                except (AttributeError, TypeError):  # read-only attribute: args are already clean
-                    pass
         original = getattr(current, "original_exception", None)
         pending.extend([current.__cause__, current.__context__])
         if isinstance(original, BaseException):

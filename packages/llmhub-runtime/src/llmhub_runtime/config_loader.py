@@ -59,8 +59,9 @@ def load_runtime_config(path: str | os.PathLike[str], *, check_provider_ids: boo
     except PermissionError:
         raise ConfigError([ConfigProblem("", "permission denied")], source) from None
     except UnicodeDecodeError as e:
+        line = e.object[: e.start].count(b"\n") + 1
         raise ConfigError(
-            [ConfigProblem("", f"not valid UTF-8 text (bad byte at offset {e.start})")], source
+            [ConfigProblem("", f"not valid UTF-8 text (bad byte at offset {e.start})", line)], source
         ) from None
     except OSError as e:
         raise ConfigError([ConfigProblem("", f"cannot be read: {e.strerror or e}")], source) from None
@@ -95,7 +96,7 @@ def parse_runtime_config(
 
 def supported_provider_ids() -> frozenset[str]:
     """Provider ids the installed any-llm accepts (imports any-llm on first use)."""
-    from any_llm import AnyLLM  # noqa: PLC0415 - heavy import, deferred until a file is loaded
+    from any_llm import AnyLLM
 
     return frozenset(AnyLLM.get_supported_providers())
 
@@ -115,12 +116,25 @@ def format_field_path(path: Sequence[str | int]) -> str:
 
 
 def _load_yaml(text: str, source: str) -> tuple[Any, Any]:
-    from ruamel.yaml import YAML  # noqa: PLC0415 - keep `import llmhub_runtime` light
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError  # noqa: PLC0415
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt")
     try:
+        # The constructor silently turns a recursive alias into null: look for one in the nodes first.
+        recursive = _recursive_alias(yaml.compose(text))
+        if recursive is not None:
+            path, mark = recursive
+            message = "recursive YAML alias is not supported"
+            problem = ConfigProblem(format_field_path(path), message, mark.line + 1, mark.column + 1)
+            raise ConfigError([problem], source)
         root = yaml.load(text)
+    except ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - text.rfind("\n", 0, e.position)
+        message = f"invalid YAML: unacceptable character #x{e.character:04x}: {e.reason}"
+        raise ConfigError([ConfigProblem("", message, line, column)], source) from None
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         message = _yaml_error_text(e)
@@ -132,7 +146,9 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Any]:
     except RecursionError:
         raise ConfigError([ConfigProblem("", "YAML nesting is too deep")], source) from None
     if root is None:
-        raise ConfigError([ConfigProblem("", "the file is empty (expected project, env, providers, roles)")], source)
+        raise ConfigError(
+            [ConfigProblem("", "the file is empty (expected project, env, providers, roles)")], source
+        )
     if not isinstance(root, Mapping):
         raise ConfigError(
             [ConfigProblem("", f"expected a mapping at the top level, got {_describe(root)}", 1, 1)], source
@@ -142,7 +158,7 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Any]:
 
 
 def _yaml_error_text(e: Any) -> str:
-    from ruamel.yaml.constructor import DuplicateKeyError  # noqa: PLC0415
+    from ruamel.yaml.constructor import DuplicateKeyError
 
     if isinstance(e, DuplicateKeyError):
         problem = str(e.problem or "")
@@ -151,24 +167,74 @@ def _yaml_error_text(e: Any) -> str:
     return "invalid YAML: " + ("; ".join(parts) if parts else "syntax error")
 
 
-def _to_plain(node: Any, path: FieldPath, source: str, memo: dict[int, Any], active: set[int]) -> Any:
+def _recursive_alias(node: Any) -> tuple[FieldPath, Any] | None:
+    """Field path and mark of the first alias that refers to a node containing it, if any.
+
+    Each node is visited once, so an alias bomb stays linear.
+    """
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    done: set[int] = set()
+    active: set[int] = set()
+
+    def visit(current: Any, path: FieldPath) -> tuple[FieldPath, Any] | None:
+        if not isinstance(current, (MappingNode, SequenceNode)) or id(current) in done:
+            return None
+        active.add(id(current))
+        if isinstance(current, MappingNode):
+            children = [(str(k.value), k.start_mark, v) for k, v in current.value]
+        else:
+            children = [(i, v.start_mark, v) for i, v in enumerate(current.value)]
+        for part, mark, child in children:
+            if id(child) in active:
+                return (*path, part), mark
+            found = visit(child, (*path, part))
+            if found is not None:
+                return found
+        active.discard(id(current))
+        done.add(id(current))
+        return None
+
+    return visit(node, ())
+
+
+#: Tags whose values are plain data. Any other tag (``!!python/...``, ``!!binary``, ``!!set``, a
+#: custom ``!tag``) is rejected: the loader never builds anything but plain data.
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "omap")
+)
+
+
+def _to_plain(
+    node: Any, path: FieldPath, source: str, memo: dict[int, Any], active: set[int], root: Any = None
+) -> Any:
     """Turn ruamel's round-trip objects into dicts, lists and plain scalars.
 
     Shared anchors are converted once (an alias bomb stays linear); a recursive alias and any
     explicit tag are rejected with their location.
     """
+    root = node if root is None else root
     tag = getattr(node, "tag", None)
     tag_value = getattr(tag, "value", None)
-    if tag_value is not None and not str(tag_value).startswith("tag:yaml.org,2002:"):
+    if tag_value is not None and str(tag_value) not in _PLAIN_TAGS:
+        shown = str(tag_value).replace("tag:yaml.org,2002:", "!!")
         raise ConfigError(
-            [ConfigProblem(format_field_path(path), f"YAML tag {tag_value} is not supported", *_pos_of(node))],
+            [
+                ConfigProblem(
+                    format_field_path(path), f"YAML tag {shown} is not supported", *_where(node, root, path)
+                )
+            ],
             source,
         )
-    if isinstance(node, Mapping) or isinstance(node, list):
+    if isinstance(node, (Mapping, list)):
         key = id(node)
         if key in active:
             raise ConfigError(
-                [ConfigProblem(format_field_path(path), "recursive YAML alias is not supported", *_pos_of(node))],
+                [
+                    ConfigProblem(
+                        format_field_path(path), "recursive YAML alias is not supported", *_pos_of(node)
+                    )
+                ],
                 source,
             )
         if key in memo:
@@ -181,24 +247,29 @@ def _to_plain(node: Any, path: FieldPath, source: str, memo: dict[int, Any], act
                     plain_key = _scalar(k) if not isinstance(k, (Mapping, list, tuple)) else None
                     if not isinstance(plain_key, (str, int, float, bool)) or plain_key is None:
                         raise ConfigError(
-                            [ConfigProblem(format_field_path(path), f"mapping key {k!r} must be a plain scalar",
-                                           *_key_pos(node, k))],
+                            [
+                                ConfigProblem(
+                                    format_field_path(path),
+                                    f"mapping key must be a plain scalar, got {_describe(k)}",
+                                    *_key_pos(node, k),
+                                )
+                            ],
                             source,
                         )
-                    result_map[plain_key] = _to_plain(v, (*path, str(plain_key)), source, memo, active)
+                    result_map[plain_key] = _to_plain(v, (*path, str(plain_key)), source, memo, active, root)
                 memo[key] = result_map
                 return result_map
-            result_list = [_to_plain(v, (*path, i), source, memo, active) for i, v in enumerate(node)]
+            result_list = [_to_plain(v, (*path, i), source, memo, active, root) for i, v in enumerate(node)]
             memo[key] = result_list
             return result_list
         finally:
             active.discard(key)
-    if isinstance(node, (set, frozenset, bytes)):
-        raise ConfigError(
-            [ConfigProblem(format_field_path(path), f"unsupported YAML value of type {type(node).__name__}")],
-            source,
-        )
-    return _scalar(node)
+    value = _scalar(node)
+    if value is not None and not isinstance(value, (str, int, float)):
+        message = f"unsupported YAML value of type {type(node).__name__.removeprefix('Commented').lower()}"
+        problem = ConfigProblem(format_field_path(path), message, *_where(node, root, path))
+        raise ConfigError([problem], source)
+    return value
 
 
 def _scalar(value: Any) -> Any:
@@ -213,6 +284,10 @@ def _scalar(value: Any) -> Any:
         return float(value)
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
+    from ruamel.yaml.comments import TaggedScalar
+
+    if isinstance(value, TaggedScalar):  # an explicit ``!!str``; other tags are rejected earlier
+        return str(value.value)
     return value
 
 
@@ -221,6 +296,12 @@ def _pos_of(node: Any) -> tuple[int | None, int | None]:
     if lc is None or getattr(lc, "line", None) is None:
         return None, None
     return lc.line + 1, lc.col + 1
+
+
+def _where(node: Any, root: Any, path: FieldPath) -> tuple[int | None, int | None]:
+    """Position of ``node``; for a scalar (which keeps none), that of the key it sits under."""
+    position = _pos_of(node)
+    return position if position[0] is not None else _locate(root, path)
 
 
 def _key_pos(node: Any, key: Any) -> tuple[int | None, int | None]:
@@ -261,7 +342,9 @@ _MISSING = object()
 # --------------------------------------------------------------------------- validation
 
 
-def _validate(data: Mapping[str, Any], root: Any, source: str | None, check_provider_ids: bool) -> RuntimeConfig:
+def _validate(
+    data: Mapping[str, Any], root: Any, source: str | None, check_provider_ids: bool
+) -> RuntimeConfig:
     try:
         config = RuntimeConfig.model_validate(data, context={DEFER_REFERENCE_CHECK: True})
     except ValidationError as e:
@@ -308,6 +391,9 @@ def _problem_from_pydantic(err: Any, root: Any) -> ConfigProblem:
     kind: str = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
+    is_key = loc[-1:] == ("[key]",)
+    if is_key:  # a mapping key of the wrong type: name it by its text (pydantic reports True as 1)
+        loc = (*loc[:-2], str(value))
     field_path = format_field_path(loc)
     if kind == "missing":
         name = loc[-1] if loc else "?"
@@ -329,7 +415,7 @@ def _problem_from_pydantic(err: Any, root: Any) -> ConfigProblem:
     elif kind == "list_type":
         message = f"expected a list, got {_describe(value)}"
     elif kind == "string_type":
-        message = f"expected a string, got {_describe(value)}"
+        message = f"expected a string{' as key' if is_key else ''}, got {_describe(value)}"
     elif kind in {"float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"}:
         wanted = "an integer" if kind.startswith("int") else "a number"
         message = f"expected {wanted}, got {_describe(value)}"

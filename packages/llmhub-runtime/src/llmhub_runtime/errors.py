@@ -129,9 +129,7 @@ class ModeMismatchError(LLMHubRuntimeError):
         self.mode = mode
         self.method = method
         allowed_text = " or ".join(allowed)
-        super().__init__(
-            f"role {role!r} has mode {mode!r}; {method}() serves roles of mode {allowed_text}"
-        )
+        super().__init__(f"role {role!r} has mode {mode!r}; {method}() serves roles of mode {allowed_text}")
 
 
 class ProviderUnavailableError(LLMHubRuntimeError):

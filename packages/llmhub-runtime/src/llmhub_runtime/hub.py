@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from llmhub_runtime.config_loader import load_runtime_config
 from llmhub_runtime.errors import (
@@ -154,19 +154,19 @@ class LLMHub:
                 client = self._pool().sync_client(
                     target.provider, target.api_base, api_key, target.max_retries, target.env_key
                 )
-                response = client.completion(model=target.model, messages=messages, **_call_params(target))
-            except Exception as exc:
+                response = client.completion(model=target.model, messages=_wire(messages), **_call_params(target))
+            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
             self._fire_after(_result(context, started, success=True, response=response))
-            return response  # type: ignore[return-value]
+            return cast("ChatCompletion", response)
         raise AssertionError("unreachable: a role always has at least one target")  # pragma: no cover
 
     def embedding(
         self,
         role: str,
-        input: str | list[str],  # noqa: A002 - the seed's public name
+        input: str | list[str],
         params_override: dict[str, Any] | None = None,
     ) -> CreateEmbeddingResponse:
         """Embeddings for ``input`` from ``role``. Returns any-llm's ``CreateEmbeddingResponse``."""
@@ -184,7 +184,7 @@ class LLMHub:
                 )
                 # AnyLLM's sync embedding entry point (what any_llm.embedding() itself calls).
                 response = client._embedding(target.model, input, **_call_params(target))
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
@@ -207,7 +207,9 @@ class LLMHub:
         resolved = self._resolve_for(role, params_override, "stream_completion", _COMPLETION_MODES)
         return self._stream_sync(resolved, messages)
 
-    def _stream_sync(self, resolved: ResolvedCall, messages: list[dict[str, Any]]) -> Iterator[ChatCompletionChunk]:
+    def _stream_sync(
+        self, resolved: ResolvedCall, messages: list[dict[str, Any]]
+    ) -> Iterator[ChatCompletionChunk]:
         failures: list[AttemptFailure] = []
         targets = resolved.targets()
         for attempt, target in enumerate(targets, start=1):
@@ -221,10 +223,12 @@ class LLMHub:
                     target.provider, target.api_base, api_key, target.max_retries, target.env_key
                 )
                 iterator = iter(
-                    client.completion(model=target.model, messages=messages, stream=True, **_call_params(target))
+                    client.completion(
+                        model=target.model, messages=_wire(messages), stream=True, **_call_params(target)
+                    )
                 )
                 first = next(iterator, _END)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
                 _close_quietly(iterator)
                 self._after_failure(context, started, exc, stream=True)
                 self._retry_or_raise(resolved.role, target, exc, failures, attempt == len(targets))
@@ -248,8 +252,14 @@ class LLMHub:
             finally:
                 _close_quietly(iterator)
                 self._fire_after(
-                    _result(context, started, success=error is None, error=error, chunk_count=count,
-                            stream_completed=completed)
+                    _result(
+                        context,
+                        started,
+                        success=error is None,
+                        error=error,
+                        chunk_count=count,
+                        stream_completed=completed,
+                    )
                 )
             return
 
@@ -271,19 +281,21 @@ class LLMHub:
             started = time.perf_counter()
             try:
                 client = self._async_client(target)
-                response = await client.acompletion(model=target.model, messages=messages, **_call_params(target))
-            except Exception as exc:
+                response = await client.acompletion(
+                    model=target.model, messages=_wire(messages), **_call_params(target)
+                )
+            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
             self._fire_after(_result(context, started, success=True, response=response))
-            return response  # type: ignore[return-value]
+            return cast("ChatCompletion", response)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def aembedding(
         self,
         role: str,
-        input: str | list[str],  # noqa: A002
+        input: str | list[str],
         params_override: dict[str, Any] | None = None,
     ) -> CreateEmbeddingResponse:
         """Async :meth:`embedding`."""
@@ -297,7 +309,7 @@ class LLMHub:
             try:
                 client = self._async_client(target)
                 response = await client.aembedding(target.model, input, **_call_params(target))
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
@@ -328,11 +340,11 @@ class LLMHub:
             try:
                 client = self._async_client(target)
                 stream = await client.acompletion(
-                    model=target.model, messages=messages, stream=True, **_call_params(target)
+                    model=target.model, messages=_wire(messages), stream=True, **_call_params(target)
                 )
-                iterator = aiter(stream)  # type: ignore[arg-type]
+                iterator = aiter(stream)
                 first = await anext(iterator, _END)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
                 await _aclose_quietly(iterator)
                 self._after_failure(context, started, exc, stream=True)
                 self._retry_or_raise(resolved.role, target, exc, failures, attempt == len(targets))
@@ -356,8 +368,14 @@ class LLMHub:
             finally:
                 await _aclose_quietly(iterator)
                 self._fire_after(
-                    _result(context, started, success=error is None, error=error, chunk_count=count,
-                            stream_completed=completed)
+                    _result(
+                        context,
+                        started,
+                        success=error is None,
+                        error=error,
+                        chunk_count=count,
+                        stream_completed=completed,
+                    )
                 )
             return
 
@@ -368,7 +386,7 @@ class LLMHub:
         if pool is None:
             with self._lock:
                 if self._pool_instance is None:
-                    from llmhub_runtime._clients import ClientPool  # noqa: PLC0415 - imports any-llm
+                    from llmhub_runtime._clients import ClientPool
 
                     self._pool_instance = ClientPool()
                 pool = self._pool_instance
@@ -386,7 +404,9 @@ class LLMHub:
         if resolved.mode not in modes:
             raise ModeMismatchError(role, resolved.mode.value, method, [m.value for m in modes])
         if resolved.from_defaults:
-            logger.debug("role %r is not configured; using defaults (%s/%s)", role, resolved.provider, resolved.model)
+            logger.debug(
+                "role %r is not configured; using defaults (%s/%s)", role, resolved.provider, resolved.model
+            )
         return resolved
 
     def _context(
@@ -395,7 +415,7 @@ class LLMHub:
         attempt: int,
         *,
         messages: list[dict[str, Any]] | None = None,
-        input: str | list[str] | None = None,  # noqa: A002
+        input: str | list[str] | None = None,
         stream: bool = False,
     ) -> CallContext:
         return CallContext(
@@ -421,15 +441,23 @@ class LLMHub:
         return values
 
     def _scrub(self, exc: BaseException) -> BaseException:
-        from llmhub_runtime._redact import redact_exception  # noqa: PLC0415
+        from llmhub_runtime._redact import redact_exception
 
         return redact_exception(exc, self._secrets())
 
-    def _after_failure(self, context: CallContext, started: float, exc: BaseException, *, stream: bool = False) -> None:
+    def _after_failure(
+        self, context: CallContext, started: float, exc: BaseException, *, stream: bool = False
+    ) -> None:
         self._scrub(exc)
         self._fire_after(
-            _result(context, started, success=False, error=exc, chunk_count=0 if stream else None,
-                    stream_completed=False if stream else None)
+            _result(
+                context,
+                started,
+                success=False,
+                error=exc,
+                chunk_count=0 if stream else None,
+                stream_completed=False if stream else None,
+            )
         )
 
     def _retry_or_raise(
@@ -441,7 +469,7 @@ class LLMHub:
         last: bool,
     ) -> None:
         """Record a failed attempt; return to try the next target, or raise."""
-        from llmhub_runtime._retry import is_retryable  # noqa: PLC0415
+        from llmhub_runtime._retry import is_retryable
 
         if not is_retryable(exc):
             raise exc
@@ -449,7 +477,11 @@ class LLMHub:
         if not last:
             logger.warning(
                 "role %r: %s/%s failed (%s: %s); trying the next fallback",
-                role, target.provider, target.model, type(exc).__name__, exc,
+                role,
+                target.provider,
+                target.model,
+                type(exc).__name__,
+                exc,
             )
             return
         if len(failures) == 1:
@@ -475,6 +507,11 @@ class LLMHub:
 
 def _raise_exhausted(role: str, failures: list[AttemptFailure], last: Exception) -> NoReturn:
     raise FallbacksExhaustedError(role, failures) from last
+
+
+def _wire(messages: list[dict[str, Any]]) -> list[Any]:
+    """The messages as any-llm's signature types them (it also accepts its message objects)."""
+    return messages
 
 
 def _api_key(target: ResolvedCall) -> str | None:
@@ -532,7 +569,7 @@ def _close_quietly(iterator: object) -> None:
     if callable(close):
         try:
             close()
-        except Exception:  # noqa: BLE001 - closing must never mask the stream's own outcome
+        except Exception:
             logger.debug("closing a stream failed", exc_info=True)
 
 
@@ -541,5 +578,5 @@ async def _aclose_quietly(iterator: object) -> None:
     if callable(close):
         try:
             await close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             logger.debug("closing a stream failed", exc_info=True)

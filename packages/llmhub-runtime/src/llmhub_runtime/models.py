@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -51,7 +51,7 @@ RESERVED_PARAMS: Mapping[str, str] = {
 }
 
 
-class LLMMode(str, Enum):
+class LLMMode(StrEnum):
     """What kind of call a role serves."""
 
     CHAT = "chat"
@@ -135,7 +135,6 @@ class FallbackConfig(_Target):
     """
 
 
-
 class RoleConfig(_Target):
     """The concrete binding of a role: provider, model, mode, default params and fallbacks."""
 
@@ -188,8 +187,11 @@ class RuntimeConfig(_ConfigModel):
         def check(path: tuple[str | int, ...], owner: str, provider: str) -> None:
             if provider not in self.providers:
                 problems.append(
-                    (path, f"{owner} uses provider {provider!r}, which is not listed under providers "
-                     f"(listed: {known})")
+                    (
+                        path,
+                        f"{owner} uses provider {provider!r}, which is not listed under providers "
+                        f"(listed: {known})",
+                    )
                 )
 
         bindings: list[tuple[tuple[str | int, ...], str, RoleConfig]] = [

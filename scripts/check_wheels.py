@@ -1,0 +1,147 @@
+"""Check that the built ``llmhub-runtime`` wheel stays slim, installed alone outside the workspace.
+
+Usage: ``python scripts/check_wheels.py dist`` (the ``wheels`` nox session builds dist/ first).
+
+1. The wheel's own requirements (Requires-Dist) name nothing beyond any-llm-sdk, pydantic and
+   ruamel.yaml; every wheel in dist/ pins its llmhub siblings to exactly its own version.
+2. Installed alone into a fresh venv in a temporary directory, it pulls in none of typer, torch,
+   transformers, llama-cpp-python, numpy or any sibling package.
+3. In that venv, importing it, loading a config and making a real call (against the stdlib fake
+   server it ships) imports none of those modules either.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+ALLOWED_RUNTIME_REQUIREMENTS = {"any-llm-sdk", "pydantic", "ruamel-yaml"}
+FORBIDDEN_DISTRIBUTIONS = {
+    "typer",
+    "torch",
+    "transformers",
+    "llama-cpp-python",
+    "numpy",
+    "llmhub",
+    "llmhub-catalog",
+    "llmhub-generator",
+    "llmhub-local",
+}
+FORBIDDEN_MODULES = [
+    "typer",
+    "torch",
+    "transformers",
+    "llama_cpp",
+    "numpy",
+    "llmhub_catalog",
+    "llmhub_generator",
+    "llmhub_local",
+    "llmhub_cli",
+]
+SIBLINGS = {"llmhub", "llmhub-runtime", "llmhub-catalog", "llmhub-generator", "llmhub-local"}
+
+_PROBE = r"""
+import importlib.metadata as md, json, sys, tempfile, pathlib
+forbidden_dists = set(json.loads(sys.argv[1]))
+forbidden_modules = json.loads(sys.argv[2])
+installed = {d.metadata["Name"].lower().replace("_", "-") for d in md.distributions()}
+bad = sorted(installed & forbidden_dists)
+assert not bad, f"forbidden distributions installed: {bad}"
+import llmhub_runtime
+from llmhub_runtime.testing import FakeOpenAIServer
+with FakeOpenAIServer() as server:
+    path = pathlib.Path(tempfile.mkdtemp()) / "llmhub.yaml"
+    path.write_text(
+        "project: wheelcheck\nenv: ci\nproviders:\n"
+        "  openai: {env_key: WHEELCHECK_KEY, api_base: '%s', max_retries: 0}\n"
+        "roles:\n  llm.chat: {provider: openai, model: m, mode: chat}\n" % server.base_url
+    )
+    import os
+    os.environ["WHEELCHECK_KEY"] = "sk-wheelcheck-0000"
+    hub = llmhub_runtime.LLMHub(config_path=str(path), strict_env=True)
+    reply = hub.completion("llm.chat", [{"role": "user", "content": "ping"}])
+    assert "ping" in reply.choices[0].message.content, reply
+loaded = sorted(m for m in forbidden_modules if m in sys.modules)
+assert not loaded, f"forbidden modules imported: {loaded}"
+print(
+    f"llmhub-runtime {llmhub_runtime.__version__}: {len(installed)} distributions installed,"
+    " call ok, no forbidden imports"
+)
+"""
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirements(wheel: Path) -> tuple[str, str, list[str]]:
+    with zipfile.ZipFile(wheel) as archive:
+        meta_name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = Parser().parsestr(archive.read(meta_name).decode())
+    return meta["Name"], meta["Version"], meta.get_all("Requires-Dist") or []
+
+
+def main(dist: Path) -> int:
+    """Run the checks; returns the exit code."""
+    wheels = sorted(dist.glob("*.whl"))
+    runtime = [w for w in wheels if w.name.startswith("llmhub_runtime-")]
+    if len(runtime) != 1:
+        print(f"expected exactly one llmhub_runtime wheel in {dist}, found {len(runtime)}", file=sys.stderr)
+        return 1
+    failures: list[str] = []
+    for wheel in wheels:
+        name, version, requires = _requirements(wheel)
+        for requirement in requires:
+            req_name = _normalize(re.split(r"[\s\[;<>=!~(]", requirement, maxsplit=1)[0])
+            if req_name in SIBLINGS and f"=={version}" not in requirement.replace(" ", ""):
+                failures.append(f"{wheel.name}: sibling {requirement!r} is not pinned =={version}")
+            if (
+                name == "llmhub-runtime"
+                and "extra ==" not in requirement
+                and req_name not in ALLOWED_RUNTIME_REQUIREMENTS
+            ):
+                failures.append(
+                    f"{wheel.name}: requirement {requirement!r} is beyond"
+                    f" {sorted(ALLOWED_RUNTIME_REQUIREMENTS)}"
+                )
+    if failures:
+        print("\n".join(failures), file=sys.stderr)
+        return 1
+    print(f"{len(wheels)} wheels: requirements ok")
+
+    with tempfile.TemporaryDirectory(prefix="llmhub-wheelcheck-") as tmp:
+        venv = Path(tmp) / "venv"
+        subprocess.run(["uv", "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+        python = venv / "bin" / "python"
+        subprocess.run(
+            ["uv", "pip", "install", "--quiet", "--python", str(python), str(runtime[0])], check=True
+        )
+        import json
+
+        result = subprocess.run(
+            [
+                str(python),
+                "-c",
+                _PROBE,
+                json.dumps(sorted(FORBIDDEN_DISTRIBUTIONS)),
+                json.dumps(FORBIDDEN_MODULES),
+            ],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        sys.stdout.write(result.stdout)
+        if result.returncode != 0:
+            sys.stderr.write(result.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "dist")))
