@@ -73,10 +73,7 @@ MODULE_LEVEL_DIVISOR = 10
 # Runs in the server process: start the fake server, print its URL, serve until stdin closes.
 SERVER_CODE = """
 import sys
-try:
-    from llmhub_runtime.testing import FakeOpenAIServer
-except ImportError:  # DEV-ONLY
-    sys.path.insert(0, '/tmp/scratch'); from fake_server import FakeOpenAIServer
+from llmhub_runtime.testing import FakeOpenAIServer
 server = FakeOpenAIServer().start()
 print(server.base_url, flush=True)
 sys.stdin.read()

@@ -163,7 +163,11 @@ def _yaml_error_text(e: Any) -> str:
     if isinstance(e, DuplicateKeyError):
         problem = str(e.problem or "")
         return f"invalid YAML: {problem.strip()}" if problem else "invalid YAML: duplicate key"
-    parts = [str(p).strip() for p in (e.context, e.problem) if p]
+    context = str(e.context or "").strip()
+    begin, end = e.context_mark, e.problem_mark
+    if context and begin is not None and end is not None and begin.line != end.line:
+        context += f" started on line {begin.line + 1}"  # where an unclosed quote or bracket began
+    parts = [p for p in (context, str(e.problem or "").strip()) if p]
     return "invalid YAML: " + ("; ".join(parts) if parts else "syntax error")
 
 
@@ -348,7 +352,7 @@ def _validate(
     try:
         config = RuntimeConfig.model_validate(data, context={DEFER_REFERENCE_CHECK: True})
     except ValidationError as e:
-        problems = [_problem_from_pydantic(err, root) for err in e.errors(include_url=False)]
+        problems = [_problem_from_pydantic(err, root, data) for err in e.errors(include_url=False)]
         raise ConfigError(_dedupe(problems), source) from None
 
     found: list[tuple[FieldPath, str]] = []
@@ -386,7 +390,7 @@ def _dedupe(problems: list[ConfigProblem]) -> list[ConfigProblem]:
     return out
 
 
-def _problem_from_pydantic(err: Any, root: Any) -> ConfigProblem:
+def _problem_from_pydantic(err: Any, root: Any, data: Mapping[str, Any]) -> ConfigProblem:
     loc: FieldPath = tuple(err["loc"])
     kind: str = err["type"]
     value = err.get("input")
@@ -402,7 +406,10 @@ def _problem_from_pydantic(err: Any, root: Any) -> ConfigProblem:
         message = f"unknown key {loc[-1]!r}"
         allowed = _allowed_keys(loc[:-1])
         if allowed:
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            # A key that is already there is not what was meant: 'modle' next to 'mode' is 'model'.
+            present = _keys_at(data, loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=3)
+            close = [c for c in close if c not in present] or close
             if close:
                 message += f" (did you mean {close[0]!r}?)"
             else:
@@ -431,6 +438,17 @@ def _problem_from_pydantic(err: Any, root: Any) -> ConfigProblem:
         message = str(err["msg"])
     line, column = _locate(root, loc)
     return ConfigProblem(field_path, message, line, column)
+
+
+def _keys_at(data: Any, path: FieldPath) -> set[str]:
+    """Keys of the mapping at ``path`` in the plain data (empty when there is none)."""
+    node = data
+    for part in path:
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_list or (isinstance(node, Mapping) and part in node)):
+            return set()
+        node = node[part]
+    return {str(k) for k in node} if isinstance(node, Mapping) else set()
 
 
 def _choices(ctx: Mapping[str, Any]) -> str:

@@ -97,9 +97,10 @@ class ProviderConfig(_ConfigModel):
     @classmethod
     def _valid_env_key(cls, value: str | None) -> str | None:
         if value is not None and not _ENV_VAR_NAME.match(value):
+            # The value is not echoed: a key pasted here by mistake must not reach logs.
             raise ValueError(
-                f"{value!r} is not an environment variable name (letters, digits and _, not starting "
-                "with a digit); env_key names the variable, it never holds the key itself"
+                "must be the name of an environment variable (letters, digits and _, not starting "
+                "with a digit), never the API key itself"
             )
         return value
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from llmhub_runtime.models import RuntimeConfig
 
-__all__ = ["SCHEMA_ID", "runtime_json_schema", "runtime_json_schema_text"]
+__all__ = ["SCHEMA_ID", "allow_extension_keys", "runtime_json_schema", "runtime_json_schema_text"]
 
 SCHEMA_ID = "https://llmhub.dev/schemas/llmhub.yaml.json"
 
@@ -22,7 +22,7 @@ def runtime_json_schema() -> dict[str, Any]:
     Objects reject unknown keys except those starting with ``x-``, as the loader does.
     """
     schema = RuntimeConfig.model_json_schema(mode="validation")
-    _allow_extension_keys(schema)
+    allow_extension_keys(schema)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -36,12 +36,13 @@ def runtime_json_schema_text() -> str:
     return json.dumps(runtime_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-def _allow_extension_keys(node: Any) -> None:
+def allow_extension_keys(node: Any) -> None:
+    """Let every closed object of a JSON Schema accept ``x-`` keys (in place)."""
     if isinstance(node, dict):
         if node.get("additionalProperties") is False:
             node.setdefault("patternProperties", {})["^x-"] = {}
         for value in node.values():
-            _allow_extension_keys(value)
+            allow_extension_keys(value)
     elif isinstance(node, list):
         for value in node:
-            _allow_extension_keys(value)
+            allow_extension_keys(value)
