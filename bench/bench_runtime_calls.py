@@ -59,13 +59,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from any_llm.types.completion import ChatCompletionMessage
+    from openai.types.chat import ChatCompletionMessageParam
 
 ROLE = "llm.bench"
 MODEL = "bench-model"
 ENV_KEY = "LLMHUB_BENCH_OPENAI_KEY"
 DUMMY_KEY = "sk-bench-0000000000000000"
 MESSAGES: list[dict[str, Any]] = [{"role": "user", "content": "ping"}]
+ANYLLM_MESSAGES: list[dict[str, Any] | ChatCompletionMessage] = [{"role": "user", "content": "ping"}]
+OPENAI_MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "ping"}]
 TEMPERATURE = 0.0
 MAX_TOKENS = 16
 MODULE_LEVEL_DIVISOR = 10
@@ -261,11 +267,11 @@ def report(title: str, variants: Sequence[Variant], outcomes: list[Outcome]) -> 
 
 def sync_groups(base_url: str, config: Path) -> tuple[list[Variant], list[Variant]]:
     """(completion variants, streaming variants) for the sync API."""
-    import any_llm  # noqa: PLC0415 - timed imports belong to bench_runtime_import.py
-    import openai  # noqa: PLC0415
-    from any_llm import AnyLLM  # noqa: PLC0415
+    import any_llm
+    import openai
+    from any_llm import AnyLLM
 
-    from llmhub_runtime import LLMHub  # noqa: PLC0415
+    from llmhub_runtime import LLMHub
 
     hub = LLMHub(config_path=config)
     llm = AnyLLM.create("openai", api_key=DUMMY_KEY, api_base=base_url, max_retries=0)
@@ -275,18 +281,20 @@ def sync_groups(base_url: str, config: Path) -> tuple[list[Variant], list[Varian
         return hub.completion(ROLE, MESSAGES)
 
     def anyllm_call() -> object:
-        return llm.completion(model=MODEL, messages=MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS)
+        return llm.completion(
+            model=MODEL, messages=ANYLLM_MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS
+        )
 
     def openai_call() -> object:
         return raw.chat.completions.create(
-            model=MODEL, messages=MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS  # type: ignore[arg-type]
+            model=MODEL, messages=OPENAI_MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS
         )
 
     def module_call() -> object:
         return any_llm.completion(
             model=MODEL,
             provider="openai",
-            messages=MESSAGES,
+            messages=ANYLLM_MESSAGES,
             api_base=base_url,
             api_key=DUMMY_KEY,
             client_args={"max_retries": 0},
@@ -303,7 +311,7 @@ def sync_groups(base_url: str, config: Path) -> tuple[list[Variant], list[Varian
     def anyllm_stream() -> object:
         count = 0
         for _ in llm.completion(
-            model=MODEL, messages=MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS, stream=True
+            model=MODEL, messages=ANYLLM_MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS, stream=True
         ):
             count += 1
         return count
@@ -312,7 +320,7 @@ def sync_groups(base_url: str, config: Path) -> tuple[list[Variant], list[Varian
         count = 0
         for _ in raw.chat.completions.create(
             model=MODEL,
-            messages=MESSAGES,  # type: ignore[arg-type]
+            messages=OPENAI_MESSAGES,
             temperature=TEMPERATURE,
             max_tokens=MAX_TOKENS,
             stream=True,
@@ -325,7 +333,9 @@ def sync_groups(base_url: str, config: Path) -> tuple[list[Variant], list[Varian
         Variant("anyllm", "AnyLLM instance .completion", call=anyllm_call),
         Variant("openai", "raw openai.OpenAI chat.completions.create", call=openai_call),
         Variant(
-            "module", f"any_llm.completion (module-level, N/{MODULE_LEVEL_DIVISOR})", call=module_call,
+            "module",
+            f"any_llm.completion (module-level, N/{MODULE_LEVEL_DIVISOR})",
+            call=module_call,
             divisor=MODULE_LEVEL_DIVISOR,
         ),
     ]
@@ -339,11 +349,11 @@ def sync_groups(base_url: str, config: Path) -> tuple[list[Variant], list[Varian
 
 async def async_groups(base_url: str, config: Path) -> tuple[list[Variant], list[Variant], Callable[[], Any]]:
     """(completion variants, streaming variants, async closer) for the async API, on this loop."""
-    import any_llm  # noqa: PLC0415
-    import openai  # noqa: PLC0415
-    from any_llm import AnyLLM  # noqa: PLC0415
+    import any_llm
+    import openai
+    from any_llm import AnyLLM
 
-    from llmhub_runtime import LLMHub  # noqa: PLC0415
+    from llmhub_runtime import LLMHub
 
     hub = LLMHub(config_path=config)
     llm = AnyLLM.create("openai", api_key=DUMMY_KEY, api_base=base_url, max_retries=0)
@@ -354,19 +364,19 @@ async def async_groups(base_url: str, config: Path) -> tuple[list[Variant], list
 
     async def anyllm_call() -> object:
         return await llm.acompletion(
-            model=MODEL, messages=MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS
+            model=MODEL, messages=ANYLLM_MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS
         )
 
     async def openai_call() -> object:
         return await raw.chat.completions.create(
-            model=MODEL, messages=MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS  # type: ignore[arg-type]
+            model=MODEL, messages=OPENAI_MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS
         )
 
     async def module_call() -> object:
         return await any_llm.acompletion(
             model=MODEL,
             provider="openai",
-            messages=MESSAGES,
+            messages=ANYLLM_MESSAGES,
             api_base=base_url,
             api_key=DUMMY_KEY,
             client_args={"max_retries": 0},
@@ -383,7 +393,7 @@ async def async_groups(base_url: str, config: Path) -> tuple[list[Variant], list
     async def anyllm_stream() -> object:
         count = 0
         stream = await llm.acompletion(
-            model=MODEL, messages=MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS, stream=True
+            model=MODEL, messages=ANYLLM_MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS, stream=True
         )
         async for _ in stream:
             count += 1
@@ -393,7 +403,7 @@ async def async_groups(base_url: str, config: Path) -> tuple[list[Variant], list
         count = 0
         stream = await raw.chat.completions.create(
             model=MODEL,
-            messages=MESSAGES,  # type: ignore[arg-type]
+            messages=OPENAI_MESSAGES,
             temperature=TEMPERATURE,
             max_tokens=MAX_TOKENS,
             stream=True,
@@ -407,7 +417,9 @@ async def async_groups(base_url: str, config: Path) -> tuple[list[Variant], list
         Variant("anyllm", "AnyLLM instance .acompletion", acall=anyllm_call),
         Variant("openai", "raw openai.AsyncOpenAI chat.completions.create", acall=openai_call),
         Variant(
-            "module", f"any_llm.acompletion (module-level, N/{MODULE_LEVEL_DIVISOR})", acall=module_call,
+            "module",
+            f"any_llm.acompletion (module-level, N/{MODULE_LEVEL_DIVISOR})",
+            acall=module_call,
             divisor=MODULE_LEVEL_DIVISOR,
         ),
     ]
@@ -442,7 +454,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=2000, help="calls per variant (default 2000)")
     parser.add_argument("--quick", action="store_true", help="N=200")
     parser.add_argument("--rounds", type=int, default=10, help="rotating rounds (default 10)")
-    args = parser.parse_args(argv)
+    # `uvx nox -s bench -- <options>` passes the same options to every bench script.
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        print(f"(ignoring options meant for another benchmark: {' '.join(unknown)})", file=sys.stderr)
     n: int = 200 if args.quick else args.n
     rounds: int = max(1, min(args.rounds, n))
     warmup = max(20, n // 20)
@@ -482,9 +497,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(async_part())
 
     print("\nsummary")
-    for outcome in outcomes:
-        print(f"  {'PASS' if outcome.ok else 'MISS'}  {outcome.name} = {outcome.ratio:.3f} (<= {outcome.target})")
-    print(f"  {sum(o.ok for o in outcomes)}/{len(outcomes)} targets met in {time.perf_counter() - started:.0f} s")
+    for o in outcomes:
+        print(f"  {'PASS' if o.ok else 'MISS'}  {o.name} = {o.ratio:.3f} (<= {o.target})")
+    elapsed = time.perf_counter() - started
+    print(f"  {sum(o.ok for o in outcomes)}/{len(outcomes)} targets met; {elapsed:.0f} s in all")
     return 0
 
 

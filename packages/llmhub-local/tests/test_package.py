@@ -1,8 +1,16 @@
-"""Smoke test: the package imports, exposes its public names and reports its installed version."""
+"""Smoke test: the package imports light, exposes its public names and reports its version."""
 
-from importlib.metadata import version
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import metadata, version
 
 import llmhub_local
+from llmhub_local._deps import BACKEND_EXTRAS
+from llmhub_local.model_store import KNOWN_MODELS
+
+HEAVY = ("torch", "transformers", "llama_cpp", "numpy", "accelerate", "safetensors", "any_llm", "openai")
 
 
 def test_version_matches_installed_metadata() -> None:
@@ -13,3 +21,20 @@ def test_version_matches_installed_metadata() -> None:
 def test_all_names_exist() -> None:
     for name in llmhub_local.__all__:
         assert hasattr(llmhub_local, name), name
+
+
+def test_import_stays_light() -> None:
+    code = (
+        "import sys, llmhub_local\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_every_extra_named_in_errors_exists() -> None:
+    provided = set(metadata("llmhub-local").get_all("Provides-Extra") or [])
+    named = {extra for extra, _ in BACKEND_EXTRAS.values()} | {m.extra for m in KNOWN_MODELS.values()}
+    assert named <= provided, named - provided
+    assert "models" in provided

@@ -1,13 +1,149 @@
-"""An offline-first catalog of LLMs (models.dev + LMArena) for choosing models by role.
+"""llmhub_catalog: an offline-first catalog of LLMs (models.dev + LMArena) for choosing models by role.
 
-This package is a placeholder in the workspace; its functionality lands with its own issue.
+::
+
+    from llmhub_catalog import load_catalog
+
+    catalog = load_catalog()                      # cache if valid, else the bundled snapshot
+    for record in catalog.filter(kind="chat", capabilities=["tool_call"], min_context=128_000):
+        print(record.provider, record.model, record.tiers.quality)
+
+Importing the package is cheap and has no side effects; ``load_catalog()`` reads and verifies
+a JSON snapshot without importing pydantic, and the record models (pydantic) are built on first
+use. The record classes below are imported lazily too.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("llmhub-catalog")
-except PackageNotFoundError:  # pragma: no cover - only when run from a source tree without install
-    __version__ = "0.0.0"
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["__version__"]
+from llmhub_catalog.cache import DEFAULT_TTL, default_cache_dir
+from llmhub_catalog.catalog import CAPABILITIES, Catalog
+from llmhub_catalog.errors import (
+    CacheError,
+    CatalogError,
+    OverridesError,
+    RefreshError,
+    SnapshotError,
+    SourceDataError,
+    SourceError,
+    UnknownModelError,
+)
+from llmhub_catalog.loader import CatalogSource, load_catalog
+from llmhub_catalog.providers import ANYLLM_PROVIDERS, AnyLLMProvider, route_for
+from llmhub_catalog.snapshot import bundled_snapshot_path
+
+if TYPE_CHECKING:
+    __version__: str
+    from llmhub_catalog.models import (
+        ArenaRatings,
+        ArenaScore,
+        Capabilities,
+        Limits,
+        Modalities,
+        ModelKind,
+        ModelRecord,
+        ModelStatus,
+        Prices,
+        Tiers,
+    )
+    from llmhub_catalog.refresh import refresh_catalog
+    from llmhub_catalog.sources import (
+        ModelSource,
+        StaticSource,
+        register_source,
+        registered_sources,
+        unregister_source,
+    )
+
+# Names served on first access, so that `import llmhub_catalog` does not import pydantic or
+# the network code.
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "ArenaRatings",
+            "ArenaScore",
+            "Capabilities",
+            "Limits",
+            "Modalities",
+            "ModelKind",
+            "ModelRecord",
+            "ModelStatus",
+            "Prices",
+            "Tiers",
+        ),
+        "llmhub_catalog.models",
+    ),
+    "refresh_catalog": "llmhub_catalog.refresh",
+    **dict.fromkeys(
+        ("ModelSource", "StaticSource", "register_source", "registered_sources", "unregister_source"),
+        "llmhub_catalog.sources",
+    ),
+}
+
+
+def _version() -> str:
+    # importlib.metadata costs ~30 ms to import: read the version on first access only.
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("llmhub-catalog")
+    except PackageNotFoundError:  # pragma: no cover - only when run from a source tree without install
+        return "0.0.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value: Any = _version()
+        globals()[name] = value
+        return value
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llmhub_catalog' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+__all__ = [
+    "ANYLLM_PROVIDERS",
+    "CAPABILITIES",
+    "DEFAULT_TTL",
+    "AnyLLMProvider",
+    "ArenaRatings",
+    "ArenaScore",
+    "CacheError",
+    "Capabilities",
+    "Catalog",
+    "CatalogError",
+    "CatalogSource",
+    "Limits",
+    "Modalities",
+    "ModelKind",
+    "ModelRecord",
+    "ModelSource",
+    "ModelStatus",
+    "OverridesError",
+    "Prices",
+    "RefreshError",
+    "SnapshotError",
+    "SourceDataError",
+    "SourceError",
+    "StaticSource",
+    "Tiers",
+    "UnknownModelError",
+    "__version__",
+    "bundled_snapshot_path",
+    "default_cache_dir",
+    "load_catalog",
+    "refresh_catalog",
+    "register_source",
+    "registered_sources",
+    "route_for",
+    "unregister_source",
+]

@@ -197,7 +197,7 @@ _PARENS = re.compile(r"\s*\([^)]*\)")
 _SEPARATORS = re.compile(r"[\s._]+")
 _DASHES = re.compile(r"-{2,}")
 _LOOSE_SUFFIX = re.compile(
-    r"-(?:latest|preview|exp|experimental|instruct|it|\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{4}|\d+k|"
+    r"-(?:latest|preview|exp|experimental|instruct|it|\d{8}|\d{4}-\d{2}-\d{2}|(?:0[1-9]|1[0-2])-20\d{2}|\d{4}|\d+k|"
     r"high|xhigh|max|low|medium|minimal|thinking|reasoning|non-reasoning|nothinking|no-thinking|"
     r"search|grounding)$"
 )
@@ -263,6 +263,12 @@ class ArenaMatcher:
         found = self._strict.get(strict_key(model_id))
         if found is not None:
             return found, "exact"
+        # models.dev display names often carry the version the id hides ("mistral-medium-2604"
+        # is "Mistral Medium 3.5"), so the name's strict key comes before loose id matching.
+        if name:
+            found = self._strict.get(strict_key(name))
+            if found is not None:
+                return found, "normalized"
         for candidate in (model_id, name):
             if candidate:
                 found = self._loose.get(loose_key(candidate))

@@ -52,7 +52,9 @@ class ModelStatus(str, Enum):
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: the validation schema is built on first validation; bundled records are made
+    # with model_construct and never need it, which keeps the first catalog access fast.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Capabilities(_Record):

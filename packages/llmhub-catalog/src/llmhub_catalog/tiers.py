@@ -22,7 +22,6 @@ answer token), and is 1 for embedding models. Treat it as a hint, not a measurem
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
@@ -50,6 +49,15 @@ _SMALL = re.compile(
     r"(?:[1-9]|1[0-4])(?:\.\d+)?b)(?=$|[-_./:\s])",
     re.IGNORECASE,
 )
+
+
+def _median_tier(values: list[int]) -> int:
+    # statistics.median would import fractions/decimal: too slow for a module on the load path.
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return round((ordered[middle - 1] + ordered[middle]) / 2)
 
 
 def win_probability(rating: float, top: float) -> float:
@@ -121,7 +129,7 @@ def apply_tiers(rows: Iterable[MutableMapping[str, Any]], arena: ArenaTable | No
         if index not in quality:
             siblings = rated.get((row.get("family") or "", row["kind"]))
             if siblings:
-                quality[index] = (round(statistics.median(siblings)), "family")
+                quality[index] = (_median_tier(siblings), "family")
             else:
                 quality[index] = (_DEFAULT_TIER, "default")
         cost, cost_basis = cost_tier(row["prices"])

@@ -1,6 +1,7 @@
-"""The llmhub command: write a spec, generate llmhub.yaml, inspect and test roles.
+"""The ``llmhub`` command: write a spec, generate llmhub.yaml, inspect and test roles.
 
-This package is a placeholder in the workspace; its functionality lands with its own issue.
+The command is :func:`llmhub_cli.main.main` (console script ``llmhub``); :data:`llmhub_cli.main.app`
+is the typer application, for embedding or testing. Importing this package imports nothing heavy.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -1,29 +1,133 @@
-"""Entry point of the ``llmhub`` command.
+"""Entry point of the ``llmhub`` command: the typer app, global options and the error boundary.
 
-The commands (init, generate, runtime, catalog, ...) arrive with the CLI issue; until then the
-command reports its version and says plainly that nothing else is available yet.
+Every command module imports only typer and the standard library at import time; the runtime,
+the catalog, the generator and rich are imported inside the commands, so ``llmhub --help`` stays
+fast (see ``bench/bench_cli_help.py``). Help is rendered by click (``rich_markup_mode=None``):
+rich-formatted help would import rich on every ``--help``.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
 
 from llmhub_cli import __version__
+from llmhub_cli._boundary import EXIT_INTERRUPTED, report
+from llmhub_cli._project import GlobalOptions
+from llmhub_cli.commands import calltest, catalog, doctor, env, generate, init, paths, roles, runtime, spec
+
+__all__ = ["app", "main"]
+
+
+class _BoundaryGroup(TyperGroup):
+    """The root group: the single place where exceptions become messages and exit codes."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if _is_click_control(exc):
+                raise
+            raise typer.Exit(report(exc)) from None
+        except KeyboardInterrupt as exc:
+            raise typer.Exit(report(exc)) from None
+
+
+def _is_click_control(exc: BaseException) -> bool:
+    """Usage errors and exits that click turns into exit codes itself (2 for usage errors)."""
+    from typer._click import exceptions as click_exceptions  # noqa: PLC0415 - already loaded by typer
+
+    return isinstance(exc, (click_exceptions.ClickException, click_exceptions.Exit, click_exceptions.Abort))
+
+
+app = typer.Typer(
+    name="llmhub",
+    cls=_BoundaryGroup,
+    help="Call LLMs by role: write llmhub.spec.yaml, generate llmhub.yaml, inspect and test roles.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"llmhub {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    root: Annotated[
+        Path | None,
+        typer.Option("--root", help="Project folder (default: nearest folder with llmhub.spec.yaml)."),
+    ] = None,
+    spec_path: Annotated[
+        Path | None, typer.Option("--spec", help="The spec file (its folder is the project root).")
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Call LLMs by role: write llmhub.spec.yaml, generate llmhub.yaml, inspect and test roles.
+
+    Data goes to stdout (add --format json for machines), messages to stderr. Exit codes: 0 ok,
+    1 error, 2 usage error. LLMHUB_DEBUG=1 shows tracebacks.
+    """
+    ctx.obj = GlobalOptions(root=root, spec=spec_path)
+
+
+init.register(app)
+app.add_typer(spec.app, name="spec")
+roles.register(app)
+generate.register(app)
+app.add_typer(runtime.app, name="runtime")
+app.add_typer(env.app, name="env")
+app.add_typer(catalog.app, name="catalog")
+calltest.register(app)
+doctor.register(app)
+paths.register(app)
+
+
+def _mount_local() -> None:
+    """Mount ``llmhub local ...`` when llmhub-local is installed and offers a typer app."""
+    try:
+        module = importlib.import_module("llmhub_local.cli")
+    except ImportError:
+        return
+    local_app = getattr(module, "app", None)
+    if isinstance(local_app, typer.Typer):
+        app.add_typer(local_app, name="local", help="Local models (llmhub-local).")
+
+
+_mount_local()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit code (0 ok, 2 usage error)."""
+    """Run the command; returns the exit code (0 ok, 1 domain error, 2 usage error)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args in (["--version"], ["-V"]):
-        print(f"llmhub {__version__}")
-        return 0
-    print(
-        f"llmhub {__version__}: no commands are available in this release yet. "
-        "To check an llmhub.yaml, run: python -m llmhub_runtime validate llmhub.yaml",
-        file=sys.stderr,
-    )
-    return 2
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=args, prog_name="llmhub", standalone_mode=True)
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except KeyboardInterrupt as exc:  # raised outside a command (e.g. while parsing)
+        report(exc)
+        return EXIT_INTERRUPTED
+    return 0
 
 
 if __name__ == "__main__":

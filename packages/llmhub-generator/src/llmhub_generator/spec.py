@@ -18,13 +18,21 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
 from llmhub_catalog.providers import ANYLLM_PROVIDERS
+from llmhub_generator.errors import SpecError
 from llmhub_runtime import LLMMode
 from llmhub_runtime.schema import allow_extension_keys
 from llmhub_runtime.yamldoc import YamlDocument, load_yaml_text, read_yaml_file, validation_problems
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from llmhub_generator.errors import SpecError
 
 __all__ = [
     "SPEC_FILENAME",
@@ -271,14 +279,21 @@ def _reference_problems(spec: Spec) -> list[tuple[tuple[str | int, ...], str]]:
         if name not in ANYLLM_PROVIDERS:
             message = f"{name!r} is not a provider id known to any-llm"
             close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
-            hint = {"google": "gemini", "vertex": "vertexai", "llama.cpp": "llamacpp", "llama-cpp": "llamacpp"}
+            hint = {
+                "google": "gemini",
+                "vertex": "vertexai",
+                "llama.cpp": "llamacpp",
+                "llama-cpp": "llamacpp",
+            }
             if name.lower() in hint:
                 message += f" (any-llm calls it {hint[name.lower()]!r})"
             elif close:
                 message += f" (did you mean {close[0]!r}?)"
             problems.append((("providers", name), message))
     if not spec.enabled_providers():
-        problems.append((("providers",), "no enabled provider: at least one provider must have enabled: true"))
+        problems.append(
+            (("providers",), "no enabled provider: at least one provider must have enabled: true")
+        )
     listed = ", ".join(spec.providers) or "none"
 
     def check_listed(path: tuple[str | int, ...], provider: str, what: str) -> None:
@@ -299,11 +314,16 @@ def _reference_problems(spec: Spec) -> list[tuple[tuple[str | int, ...], str]]:
             for i, pattern in enumerate(patterns):
                 provider = pattern.split("/", 1)[0]
                 if not any(ch in provider for ch in "*?[") and provider not in spec.providers:
-                    problems.append(((*base, field_name, i),
-                                     f"pattern {pattern!r} names provider {provider!r}, which is not listed "
-                                     f"under providers (listed: {listed})"))
+                    problems.append(
+                        (
+                            (*base, field_name, i),
+                            f"pattern {pattern!r} names provider {provider!r}, which is not listed "
+                            f"under providers (listed: {listed})",
+                        )
+                    )
         for key in role.mode_params:
             if key in {"api_key", "api_base", "model", "messages", "input", "inputs", "stream"}:
-                problems.append(((*base, "mode_params", key),
-                                 f"{key!r} is not a call parameter that belongs in the spec"))
+                problems.append(
+                    ((*base, "mode_params", key), f"{key!r} is not a call parameter that belongs in the spec")
+                )
     return problems

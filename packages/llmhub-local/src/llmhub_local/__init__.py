@@ -1,13 +1,71 @@
-"""Local models (GGUF via llama.cpp, Hugging Face via transformers) served and selectable like hosted ones.
+"""llmhub_local: run local models (GGUF via llama.cpp, Hugging Face via transformers) - seed 003.
 
-This package is a placeholder in the workspace; its functionality lands with its own issue.
+::
+
+    from llmhub_local import LLMRunnerFactory
+
+    runner = LLMRunnerFactory.create_runner({"llm": {"model": "smollm2-135m-instruct", "temperature": 0}})
+    reply = runner.create_chat_completion([{"role": "user", "content": "What is the capital of France?"}])
+    print(reply.choices[0].message.content)
+
+Importing this package is cheap: it imports neither llama_cpp, torch, transformers nor numpy.
+A runner imports its backend library when it is created, and a missing one raises
+:class:`MissingDependencyError` naming the extra (``pip install "llmhub-local[gguf]"`` or
+``"llmhub-local[transformers]"``).
 """
 
 from importlib.metadata import PackageNotFoundError, version
+
+from llmhub_local.base import BaseLLMRunner, Generation, GenerationParams, MemoryUsage, StreamPiece
+from llmhub_local.config import BackendType, DeviceType, DType, ModelConfig, QuantizationType
+from llmhub_local.devices import choose_device
+from llmhub_local.errors import (
+    LLMConfigError,
+    LLMError,
+    LLMInferenceError,
+    LLMInitializationError,
+    MissingDependencyError,
+    ModelFileError,
+    UnknownModelError,
+    UnsupportedOperationError,
+)
+from llmhub_local.factory import LLMRunnerFactory
+from llmhub_local.llama_cpp_runner import LlamaCppRunner
+from llmhub_local.model_store import KNOWN_MODELS, KnownModel, ResolvedModel, default_cache_dir, resolve_model
+from llmhub_local.transformers_runner import TransformersRunner
 
 try:
     __version__ = version("llmhub-local")
 except PackageNotFoundError:  # pragma: no cover - only when run from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "KNOWN_MODELS",
+    "BackendType",
+    "BaseLLMRunner",
+    "DType",
+    "DeviceType",
+    "Generation",
+    "GenerationParams",
+    "KnownModel",
+    "LLMConfigError",
+    "LLMError",
+    "LLMInferenceError",
+    "LLMInitializationError",
+    "LLMRunnerFactory",
+    "LlamaCppRunner",
+    "MemoryUsage",
+    "MissingDependencyError",
+    "ModelConfig",
+    "ModelFileError",
+    "QuantizationType",
+    "ResolvedModel",
+    "StreamPiece",
+    "TransformersRunner",
+    "UnknownModelError",
+    "UnsupportedOperationError",
+    "__version__",
+    "choose_device",
+    "default_cache_dir",
+    "resolve_model",
+]

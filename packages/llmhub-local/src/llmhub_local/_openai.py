@@ -35,8 +35,14 @@ def completion_id() -> str:
 
 
 def chat_completion(
-    *, model: str, content: str, finish_reason: FinishReason, prompt_tokens: int, completion_tokens: int,
-    id_: str | None = None, created: int | None = None,
+    *,
+    model: str,
+    content: str,
+    finish_reason: FinishReason,
+    prompt_tokens: int,
+    completion_tokens: int,
+    id_: str | None = None,
+    created: int | None = None,
 ) -> ChatCompletion:
     """One non-streaming chat completion."""
     return ChatCompletion(
@@ -60,8 +66,14 @@ def chat_completion(
 
 
 def chat_chunk(
-    *, id_: str, created: int, model: str, content: str | None = None, role: bool = False,
-    finish_reason: FinishReason | None = None, usage: CompletionUsage | None = None,
+    *,
+    id_: str,
+    created: int,
+    model: str,
+    content: str | None = None,
+    role: bool = False,
+    finish_reason: FinishReason | None = None,
+    usage: CompletionUsage | None = None,
 ) -> ChatCompletionChunk:
     """One streamed chunk: the role first, then content deltas, then the finish reason."""
     delta = ChoiceDelta(role="assistant" if role else None, content=content)
@@ -78,12 +90,15 @@ def chat_chunk(
 def usage(prompt_tokens: int, completion_tokens: int) -> CompletionUsage:
     """Token counts in the OpenAI shape."""
     return CompletionUsage(
-        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
         total_tokens=prompt_tokens + completion_tokens,
     )
 
 
-def embedding_response(*, model: str, vectors: Sequence[Sequence[float]], prompt_tokens: int) -> CreateEmbeddingResponse:
+def embedding_response(
+    *, model: str, vectors: Sequence[Sequence[float]], prompt_tokens: int
+) -> CreateEmbeddingResponse:
     """An embeddings response, one vector per input, in input order."""
     return CreateEmbeddingResponse(
         object="list",

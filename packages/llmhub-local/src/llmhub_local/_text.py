@@ -53,7 +53,9 @@ class StopScanner:
         return "" if self.stopped else rest
 
 
-def normalize_messages(messages: Sequence[Mapping[str, Any]], system_prompt: str | None) -> list[dict[str, Any]]:
+def normalize_messages(
+    messages: Sequence[Mapping[str, Any]], system_prompt: str | None
+) -> list[dict[str, Any]]:
     """Validate OpenAI-style chat messages; prepend ``system_prompt`` when there is no system message.
 
     Raises:

@@ -55,8 +55,13 @@ class BackendType(str, Enum):
         # Accept the spellings people actually type: "llama_cpp", "llamacpp", "LLAMA.CPP", "hf".
         if isinstance(value, str):
             key = value.strip().lower().replace("_", "").replace("-", "").replace(".", "")
-            return {"llamacpp": cls.LLAMA_CPP, "gguf": cls.LLAMA_CPP, "transformers": cls.TRANSFORMERS,
-                    "hf": cls.TRANSFORMERS, "huggingface": cls.TRANSFORMERS}.get(key)
+            return {
+                "llamacpp": cls.LLAMA_CPP,
+                "gguf": cls.LLAMA_CPP,
+                "transformers": cls.TRANSFORMERS,
+                "hf": cls.TRANSFORMERS,
+                "huggingface": cls.TRANSFORMERS,
+            }.get(key)
         return None
 
 
@@ -162,8 +167,20 @@ class ModelConfig(BaseModel):
     @field_validator("backend_options")
     @classmethod
     def _options_are_not_typed_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
-        reserved = {"model_path", "n_ctx", "n_threads", "n_batch", "seed", "verbose", "embedding",
-                    "chat_format", "device_map", "torch_dtype", "dtype", "quantization_config"}
+        reserved = {
+            "model_path",
+            "n_ctx",
+            "n_threads",
+            "n_batch",
+            "seed",
+            "verbose",
+            "embedding",
+            "chat_format",
+            "device_map",
+            "torch_dtype",
+            "dtype",
+            "quantization_config",
+        }
         clash = sorted(reserved & set(value))
         if clash:
             raise ValueError(

@@ -19,7 +19,9 @@ __all__ = ["choose_device", "llama_cpp_devices", "resolve_device", "torch_device
 _AUTO_ORDER = (DeviceType.CUDA, DeviceType.MPS, DeviceType.CPU)
 
 
-def choose_device(requested: DeviceType, available: frozenset[DeviceType], *, backend: BackendType) -> DeviceType:
+def choose_device(
+    requested: DeviceType, available: frozenset[DeviceType], *, backend: BackendType
+) -> DeviceType:
     """Pick the device to run on.
 
     Args:

@@ -220,7 +220,9 @@ def materialize(known: KnownModel, cache_dir: Path | None = None) -> Path:
     """Copy (or assemble) a known model into the cache once, verified; return its path."""
     target_dir = (cache_dir or default_cache_dir()) / known.id
     target = target_dir / known.source.filename
-    checked = target / known.source.checked_file if known.source.folder and known.source.checked_file else target
+    checked = (
+        target / known.source.checked_file if known.source.folder and known.source.checked_file else target
+    )
     if target.exists() and _stamp_matches(checked, known.source.sha256):
         return target
     sources = _locate_parts(known)

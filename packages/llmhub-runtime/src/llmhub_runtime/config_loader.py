@@ -123,7 +123,8 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Any]:
     yaml = YAML(typ="rt")
     try:
         # The constructor silently turns a recursive alias into null: look for one in the nodes first.
-        recursive = _recursive_alias(yaml.compose(text))
+        document = yaml.compose(text)
+        recursive = _recursive_alias(document)
         if recursive is not None:
             path, mark = recursive
             message = "recursive YAML alias is not supported"
@@ -137,9 +138,16 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Any]:
         raise ConfigError([ConfigProblem("", message, line, column)], source) from None
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        content = text.rstrip()
+        if mark is not None and mark.index >= len(content):
+            # The file ended inside a quote or bracket: point at where it began, or at the last line.
+            begin = e.context_mark
+            mark = begin if begin is not None and begin.index < len(content) else None
+            if mark is None:
+                line, column = content.count("\n") + 1, len(content) - content.rfind("\n")
         message = _yaml_error_text(e)
-        line = mark.line + 1 if mark is not None else None
-        column = mark.column + 1 if mark is not None else None
+        if mark is not None:
+            line, column = mark.line + 1, mark.column + 1
         raise ConfigError([ConfigProblem("", message, line, column)], source) from None
     except YAMLError as e:
         raise ConfigError([ConfigProblem("", f"invalid YAML: {e}")], source) from None
@@ -150,9 +158,9 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Any]:
             [ConfigProblem("", "the file is empty (expected project, env, providers, roles)")], source
         )
     if not isinstance(root, Mapping):
-        raise ConfigError(
-            [ConfigProblem("", f"expected a mapping at the top level, got {_describe(root)}", 1, 1)], source
-        )
+        start = document.start_mark  # after any leading comments
+        message = f"expected a mapping at the top level, got {_describe(root)}"
+        raise ConfigError([ConfigProblem("", message, start.line + 1, start.column + 1)], source)
     data = _to_plain(root, (), source, {}, set())
     return data, root
 
@@ -166,7 +174,7 @@ def _yaml_error_text(e: Any) -> str:
     context = str(e.context or "").strip()
     begin, end = e.context_mark, e.problem_mark
     if context and begin is not None and end is not None and begin.line != end.line:
-        context += f" started on line {begin.line + 1}"  # where an unclosed quote or bracket began
+        context += f" (from line {begin.line + 1})"  # where an unclosed quote or bracket began
     parts = [p for p in (context, str(e.problem or "").strip()) if p]
     return "invalid YAML: " + ("; ".join(parts) if parts else "syntax error")
 

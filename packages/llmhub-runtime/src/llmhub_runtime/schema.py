@@ -23,6 +23,9 @@ def runtime_json_schema() -> dict[str, Any]:
     """
     schema = RuntimeConfig.model_json_schema(mode="validation")
     allow_extension_keys(schema)
+    # ``openai:`` with nothing under it is a provider without settings (the loader reads it as {}).
+    providers = schema["properties"]["providers"]
+    providers["additionalProperties"] = {"anyOf": [providers["additionalProperties"], {"type": "null"}]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -123,7 +123,9 @@ def read_yaml_file(
     except PermissionError:
         raise error([ConfigProblem("", "permission denied")], source) from None
     except UnicodeDecodeError as e:
-        raise error([ConfigProblem("", f"not valid UTF-8 text (bad byte at offset {e.start})")], source) from None
+        raise error(
+            [ConfigProblem("", f"not valid UTF-8 text (bad byte at offset {e.start})")], source
+        ) from None
     except OSError as e:
         raise error([ConfigProblem("", f"cannot be read: {e.strerror or e}")], source) from None
     return load_yaml_text(text, source=source, empty_hint=empty_hint, error=error)
@@ -133,8 +135,8 @@ def load_yaml_text(
     text: str, *, source: str, empty_hint: str = "", error: type[ConfigError] = ConfigError
 ) -> YamlDocument:
     """Parse YAML text whose top level must be a mapping (see :func:`read_yaml_file`)."""
-    from ruamel.yaml import YAML  # noqa: PLC0415 - keep imports of llmhub_runtime light
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError  # noqa: PLC0415
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
         root = YAML(typ="rt").load(text)
@@ -152,7 +154,8 @@ def load_yaml_text(
         raise error([ConfigProblem("", f"the file is empty{hint}")], source)
     if not isinstance(root, Mapping):
         raise error(
-            [ConfigProblem("", f"expected a mapping at the top level, got {describe_value(root)}", 1, 1)], source
+            [ConfigProblem("", f"expected a mapping at the top level, got {describe_value(root)}", 1, 1)],
+            source,
         )
     data = _Converter(source, error).plain(root, ())
     return YamlDocument(data=data, root=root, source=source, text=text)
@@ -180,7 +183,7 @@ def validation_problems(
 
 
 def _yaml_error_text(e: Any) -> str:
-    from ruamel.yaml.constructor import DuplicateKeyError  # noqa: PLC0415
+    from ruamel.yaml.constructor import DuplicateKeyError
 
     if isinstance(e, DuplicateKeyError):
         problem = str(e.problem or "").strip()

@@ -1,0 +1,347 @@
+"""The :class:`Catalog`: a loaded, immutable set of model records with lookups and filters.
+
+A catalog is created from verified snapshot rows. Records (pydantic models) are built on first
+use, all at once, with ``model_construct`` (the rows were checked when the snapshot was read), so
+``load_catalog()`` itself never imports pydantic and stays fast; the first lookup, iteration or
+filter pays for building them (see ``bench/bench_catalog.py``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from llmhub_catalog.errors import SnapshotError, UnknownModelError
+
+if TYPE_CHECKING:
+    from llmhub_catalog.models import ArenaRatings, ModelRecord
+
+__all__ = ["CAPABILITIES", "Catalog"]
+
+#: Capability names accepted by :meth:`Catalog.filter`.
+CAPABILITIES = ("tool_call", "structured_output", "reasoning", "attachments", "temperature")
+_KINDS = ("chat", "embedding", "image", "audio", "other")
+# provider, catalog provider, kind, deprecated, open weights, capability bits, modalities in,
+# modalities out, context, input price, output price, blended price
+_Facts = tuple[
+    str, str, str, bool, bool, int, frozenset[str], frozenset[str], int | None, float | None, float | None, float | None
+]
+
+
+def _as_set(value: str | Iterable[str] | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return frozenset((value,))
+    return frozenset(value)
+
+
+class Catalog:
+    """An immutable catalog of :class:`~llmhub_catalog.models.ModelRecord`, sorted by id.
+
+    Attributes:
+        version: Data version (ISO date of the models.dev data).
+        sha256: SHA-256 of the snapshot payload the catalog was loaded from.
+        source: ``bundled``, ``cache`` or ``live``.
+        sources: Provenance of the data: package/URL, date and licence of each input.
+        arena_date: Date of the Arena ratings, when known.
+    """
+
+    def __init__(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        arena: Mapping[str, Any] | None,
+        version: str,
+        sha256: str,
+        source: str,
+        sources: Mapping[str, Any] | None = None,
+        origin: str = "",
+        extra_records: Sequence[ModelRecord] = (),
+        fingerprint_extra: str = "",
+    ) -> None:
+        self._rows = rows
+        self._arena = arena or {}
+        self.version = version
+        self.sha256 = sha256
+        self.source = source
+        self.sources: Mapping[str, Any] = sources or {}
+        self.origin = origin
+        self._extra = tuple(extra_records)
+        self._fingerprint_extra = fingerprint_extra
+        self._records: tuple[ModelRecord, ...] | None = None
+        self._by_id: dict[str, ModelRecord] | None = None
+        self._facts_cache: list[_Facts] | None = None
+
+    # -- metadata -------------------------------------------------------------------------------
+
+    @property
+    def arena_date(self) -> str | None:
+        """Date of the Arena ratings table, when known."""
+        date = self._arena.get("date")
+        return date if isinstance(date, str) else None
+
+    @property
+    def arena_categories(self) -> tuple[str, ...]:
+        """Arena categories present in the data (``overall`` first)."""
+        return tuple(self._arena.get("categories") or ())
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 identifying the exact content: the snapshot plus user overrides and extra sources.
+
+        Equal to :attr:`sha256` when neither was applied.
+        """
+        if not self._fingerprint_extra and not self._extra:
+            return self.sha256
+        extra = json.dumps(
+            [self.sha256, self._fingerprint_extra, [r.model_dump(mode="json") for r in self._extra]],
+            sort_keys=True,
+        )
+        return hashlib.sha256(extra.encode("utf-8")).hexdigest()
+
+    # -- records --------------------------------------------------------------------------------
+
+    @property
+    def records(self) -> tuple[ModelRecord, ...]:
+        """Every record, sorted by catalog id."""
+        if self._records is None:
+            self._records = self._build()
+        return self._records
+
+    def _build(self) -> tuple[ModelRecord, ...]:
+        from llmhub_catalog.models import ArenaRatings, ArenaScore  # noqa: PLC0415 - lazy: pydantic
+
+        shared: dict[str, tuple[str, dict[str, ArenaScore]]] = {}
+        for key, entry in (self._arena.get("models") or {}).items():
+            ratings = {
+                category: ArenaScore.model_construct(
+                    rating=row[0], ci_lower=row[1], ci_upper=row[2], votes=row[3], rank=row[4]
+                )
+                for category, row in entry["ratings"].items()
+            }
+            shared[key] = (entry["name"], ratings)
+        built: dict[str, ModelRecord] = {}
+        for index, row in enumerate(self._rows):
+            link = row["arena"]
+            arena: ArenaRatings | None = None
+            if link:
+                name, ratings = shared.get(link["arena_id"], (link["arena_id"], {}))
+                arena = ArenaRatings.model_construct(
+                    arena_id=link["arena_id"], display_name=name, match=link["match"], ratings=ratings
+                )
+            try:
+                record = _construct(row, arena)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise SnapshotError(
+                    f"record {row.get('id')!r} is malformed ({type(exc).__name__}: {exc})",
+                    path=self.origin or None,
+                    field=f"models[{index}]",
+                ) from exc
+            built[record.id] = record
+        for record in self._extra:
+            built[record.id] = record  # an extra source may refine a models.dev record
+        return tuple(built[key] for key in sorted(built))
+
+    def __len__(self) -> int:
+        if self._records is not None:
+            return len(self._records)
+        ids = {row["id"] for row in self._rows} | {r.id for r in self._extra}
+        return len(ids)
+
+    def __iter__(self) -> Iterator[ModelRecord]:
+        return iter(self.records)
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in self._index()
+
+    def __repr__(self) -> str:
+        return f"<Catalog {self.version} source={self.source} models={len(self)} sha256={self.sha256[:12]}>"
+
+    def _index(self) -> dict[str, ModelRecord]:
+        if self._by_id is None:
+            self._by_id = {record.id: record for record in self.records}
+        return self._by_id
+
+    def get(self, model_id: str) -> ModelRecord:
+        """The record with catalog id ``model_id`` (``"openai/gpt-4.1"``).
+
+        Raises:
+            UnknownModelError: No such id (the message suggests close ids).
+        """
+        index = self._index()
+        try:
+            return index[model_id]
+        except KeyError:
+            close = tuple(difflib.get_close_matches(model_id, index, n=3))
+            raise UnknownModelError(model_id, close) from None
+
+    def lookup(self, provider: str, model: str) -> list[ModelRecord]:
+        """Records reached through any-llm provider ``provider`` with API model id ``model``.
+
+        Usually one; more when several catalog providers share an any-llm provider (e.g. two
+        Azure resource kinds, both called through ``azureopenai``).
+        """
+        return [r for r in self.records if r.provider == provider and r.model == model]
+
+    def providers(self) -> list[str]:
+        """The any-llm provider ids that have at least one record, sorted."""
+        return sorted({r.provider for r in self.records})
+
+    def catalog_providers(self) -> list[str]:
+        """The catalog (models.dev or extra source) provider ids, sorted."""
+        return sorted({r.catalog_provider for r in self.records})
+
+    def filter(
+        self,
+        *,
+        provider: str | Iterable[str] | None = None,
+        catalog_provider: str | Iterable[str] | None = None,
+        kind: str | Iterable[str] | None = None,
+        capabilities: Iterable[str] = (),
+        modalities_in: Iterable[str] = (),
+        modalities_out: Iterable[str] = (),
+        min_context: int | None = None,
+        max_price: float | None = None,
+        max_input_price: float | None = None,
+        max_output_price: float | None = None,
+        open_weights: bool | None = None,
+        include_deprecated: bool = False,
+        where: Callable[[ModelRecord], bool] | None = None,
+    ) -> list[ModelRecord]:
+        """Records meeting every given condition, sorted by id.
+
+        Args:
+            provider: any-llm provider id(s).
+            catalog_provider: catalog (models.dev) provider id(s).
+            kind: ``chat``, ``embedding``, ``image``, ``audio``, ``other`` (or several).
+            capabilities: Capabilities that must all be true (see :data:`CAPABILITIES`).
+            modalities_in: Input modalities that must all be supported.
+            modalities_out: Output modalities that must all be supported.
+            min_context: Smallest acceptable context window (unknown windows are excluded).
+            max_price: Largest blended price ``(3 * input + output) / 4`` in $ per 1M tokens.
+            max_input_price: Largest input price in $ per 1M tokens.
+            max_output_price: Largest output price in $ per 1M tokens.
+            open_weights: Only models with (True) or without (False) published weights.
+            include_deprecated: Keep deprecated models (left out by default).
+            where: Any further predicate.
+
+        A price condition excludes models whose price is unknown.
+
+        Raises:
+            ValueError: An unknown kind or capability name.
+        """
+        providers = _as_set(provider)
+        catalog_providers = _as_set(catalog_provider)
+        kinds = _as_set(kind)
+        if kinds is not None and not kinds <= set(_KINDS):
+            raise ValueError(f"unknown kind(s) {sorted(kinds - set(_KINDS))}; kinds are {', '.join(_KINDS)}")
+        needed = tuple(capabilities)
+        unknown = set(needed) - set(CAPABILITIES)
+        if unknown:
+            raise ValueError(f"unknown capability(ies) {sorted(unknown)}; capabilities are {', '.join(CAPABILITIES)}")
+        mask = 0
+        for name in needed:
+            mask |= 1 << CAPABILITIES.index(name)
+        needed_in = frozenset(modalities_in)
+        needed_out = frozenset(modalities_out)
+        records = self.records
+        result = []
+        # One pass over precomputed plain tuples: attribute access on nested models is the
+        # expensive part of filtering, so it is done once per catalog, not once per filter.
+        for index, facts in enumerate(self._facts()):
+            prov, cat_prov, kind_value, deprecated, weights, caps, ins, outs, context, p_in, p_out, blended = facts
+            if providers is not None and prov not in providers:
+                continue
+            if catalog_providers is not None and cat_prov not in catalog_providers:
+                continue
+            if kinds is not None and kind_value not in kinds:
+                continue
+            if deprecated and not include_deprecated:
+                continue
+            if open_weights is not None and weights is not open_weights:
+                continue
+            if caps & mask != mask:
+                continue
+            if needed_in and not needed_in <= ins:
+                continue
+            if needed_out and not needed_out <= outs:
+                continue
+            if min_context is not None and (context is None or context < min_context):
+                continue
+            if max_input_price is not None and (p_in is None or p_in > max_input_price):
+                continue
+            if max_output_price is not None and (p_out is None or p_out > max_output_price):
+                continue
+            if max_price is not None and (blended is None or blended > max_price):
+                continue
+            record = records[index]
+            if where is not None and not where(record):
+                continue
+            result.append(record)
+        return result
+
+    def _facts(self) -> list[_Facts]:
+        if self._facts_cache is None:
+            facts = []
+            for r in self.records:
+                caps = r.capabilities
+                bits = sum(1 << i for i, name in enumerate(CAPABILITIES) if getattr(caps, name))
+                facts.append(
+                    (
+                        r.provider,
+                        r.catalog_provider,
+                        r.kind.value,
+                        r.deprecated,
+                        r.open_weights,
+                        bits,
+                        frozenset(r.modalities.input),
+                        frozenset(r.modalities.output),
+                        r.limits.context,
+                        r.prices.input,
+                        r.prices.output,
+                        r.prices.blended,
+                    )
+                )
+            self._facts_cache = facts
+        return self._facts_cache
+
+
+def _construct(row: Mapping[str, Any], arena: ArenaRatings | None) -> ModelRecord:
+    from llmhub_catalog.models import (  # noqa: PLC0415 - lazy: pydantic
+        Capabilities,
+        Limits,
+        Modalities,
+        ModelKind,
+        ModelRecord,
+        ModelStatus,
+        Prices,
+        Tiers,
+    )
+
+    modalities = row["modalities"]
+    return ModelRecord.model_construct(
+        id=row["id"],
+        catalog_provider=row["catalog_provider"],
+        provider=row["provider"],
+        model=row["model"],
+        api_base=row["api_base"],
+        name=row["name"],
+        family=row["family"],
+        kind=ModelKind(row["kind"]),
+        capabilities=Capabilities.model_construct(**row["capabilities"]),
+        modalities=Modalities.model_construct(input=tuple(modalities["input"]), output=tuple(modalities["output"])),
+        limits=Limits.model_construct(**row["limits"]),
+        prices=Prices.model_construct(**row["prices"]),
+        open_weights=row["open_weights"],
+        knowledge_cutoff=row["knowledge_cutoff"],
+        release_date=row["release_date"],
+        last_updated=row["last_updated"],
+        status=ModelStatus(row["status"]),
+        arena=arena,
+        tiers=Tiers.model_construct(**row["tiers"]),
+        source=row["source"],
+    )

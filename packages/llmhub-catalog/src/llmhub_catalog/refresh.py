@@ -1,0 +1,257 @@
+"""Live refresh: fetch models.dev and an Arena table, normalise, check, and cache.
+
+:func:`refresh_catalog` downloads ``https://models.dev/api.json`` and an Arena ratings table
+over HTTP (stdlib ``urllib``, with a per-request deadline), runs the same normaliser as the
+bundled snapshot, and only then replaces the cache, atomically. Anything wrong (a connection
+error, an HTTP error status, a timeout, truncated or invalid JSON, an empty or implausibly small
+result) raises :class:`~llmhub_catalog.errors.RefreshError` and leaves the cache as it was.
+
+LMArena publishes no official JSON endpoint. The default Arena URL is the daily JSON published
+by the llmledger project (the Arena ``leaderboard-dataset`` ratings, CC BY 4.0, per category with
+confidence intervals and votes); any URL serving a table in a shape
+:func:`~llmhub_catalog.arena.parse_arena_table` reads can be used instead
+(``arena_url=...`` or ``LLMHUB_CATALOG_ARENA_URL``). ``arena_url=None`` refreshes without Arena
+ratings, in which case quality tiers fall back to the family/default rules.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import os
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from llmhub_catalog.arena import ARENA_ATTRIBUTION, ArenaTable, parse_arena_table
+from llmhub_catalog.cache import write_cache
+from llmhub_catalog.catalog import Catalog
+from llmhub_catalog.errors import CatalogError, RefreshError
+from llmhub_catalog.normalize import normalize
+from llmhub_catalog.overrides import bundled_overrides
+from llmhub_catalog.providers import catalog_provider_ids
+from llmhub_catalog.snapshot import FORMAT, bundled_snapshot_path, dump_payload
+
+__all__ = [
+    "ARENA_URL_ENV",
+    "DEFAULT_ARENA_URL",
+    "DEFAULT_MODELS_DEV_URL",
+    "MODELS_DEV_URL_ENV",
+    "build_payload",
+    "fetch_json",
+    "refresh_catalog",
+]
+
+logger = logging.getLogger("llmhub_catalog")
+
+DEFAULT_MODELS_DEV_URL = "https://models.dev/api.json"
+DEFAULT_ARENA_URL = "https://pouriaetab.github.io/llmledger/data.json"
+MODELS_DEV_URL_ENV = "LLMHUB_CATALOG_MODELS_DEV_URL"
+ARENA_URL_ENV = "LLMHUB_CATALOG_ARENA_URL"
+_UNSET: Any = object()
+_MAX_BYTES = 64 * 1024 * 1024
+_CORE_PROVIDERS = ("openai", "anthropic", "google")
+
+
+def fetch_json(url: str, *, timeout: float) -> Any:
+    """GET ``url`` and parse it as JSON, giving up after ``timeout`` seconds in total.
+
+    Raises:
+        RefreshError: Connection failure, HTTP error status, timeout, oversized, truncated or
+            invalid JSON.
+    """
+    deadline = time.monotonic() + timeout
+    request = urllib.request.Request(url, headers={"User-Agent": "llmhub-catalog", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) URLs only
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                if time.monotonic() > deadline:
+                    raise RefreshError(f"{url}: timed out after {timeout:g} s")
+                chunk = response.read(256 * 1024)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > _MAX_BYTES:
+                    raise RefreshError(f"{url}: response larger than {_MAX_BYTES} bytes")
+                chunks.append(chunk)
+    except urllib.error.HTTPError as exc:
+        raise RefreshError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise RefreshError(f"{url}: {type(exc).__name__}: {reason}") from exc
+    body = b"".join(chunks)
+    if not body.strip():
+        raise RefreshError(f"{url}: empty response")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RefreshError(f"{url}: truncated or invalid JSON ({exc})") from exc
+
+
+def build_payload(
+    models_dev: Any,
+    arena: ArenaTable | None,
+    *,
+    version: str,
+    models_dev_source: dict[str, Any],
+    arena_source: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Normalise the inputs (with the bundled overrides) into a snapshot payload.
+
+    Used by the live refresh and by ``scripts/build_snapshot.py``.
+    """
+    report = normalize(models_dev, arena, bundled_overrides(catalog_provider_ids()))
+    rows = report.rows
+    sources: dict[str, Any] = {
+        "models_dev": {
+            "licence": "MIT",
+            "attribution": "models.dev (https://models.dev), by the SST/opencode team, licensed MIT",
+            **models_dev_source,
+        },
+        "overrides": "llmhub_catalog/data/overrides.json",
+    }
+    if arena is not None:
+        sources["arena"] = {
+            "licence": "CC BY 4.0",
+            "attribution": ARENA_ATTRIBUTION,
+            "date": arena.date,
+            **(arena_source or {}),
+        }
+    return {
+        "format": FORMAT,
+        "version": version,
+        "sources": sources,
+        "counts": {
+            "models": len(rows),
+            "providers": len({row["catalog_provider"] for row in rows}),
+            "anyllm_providers": len({row["provider"] for row in rows}),
+            "arena_matched": sum(1 for row in rows if row["arena"]),
+            "models_dev_providers": report.providers_seen,
+            "skipped": len(report.skipped),
+        },
+        "arena": arena.to_json() if arena is not None else {},
+        "models": rows,
+    }
+
+
+def _bundled_model_count() -> int:
+    """Model count from the bundled snapshot's payload ``counts`` (0 if unreadable)."""
+    try:
+        with bundled_snapshot_path().open("rb") as handle:
+            handle.readline()
+            head = handle.read(4096)
+    except OSError:
+        return 0
+    marker = b'"counts":{'
+    start = head.find(marker)
+    if start < 0:
+        return 0
+    try:
+        counts = json.loads(head[start + len(marker) - 1 : head.index(b"}", start) + 1])
+    except ValueError:
+        return 0
+    return int(counts.get("models", 0))
+
+
+def _check_plausible(payload: dict[str, Any], models_seen: int, min_fraction: float) -> None:
+    rows = payload["models"]
+    if not rows:
+        raise RefreshError("models.dev returned no model reachable through any-llm: refusing an empty catalog")
+    providers = {row["catalog_provider"] for row in rows}
+    missing = [p for p in _CORE_PROVIDERS if p not in providers]
+    if missing:
+        raise RefreshError(f"models.dev data lacks core providers {missing}: looks partial, not cached")
+    skipped = payload["counts"]["skipped"]
+    if models_seen and skipped / models_seen > 0.1:
+        raise RefreshError(f"{skipped} of {models_seen} models.dev models were malformed: not cached")
+    expected = _bundled_model_count()
+    if expected and len(rows) < min_fraction * expected:
+        raise RefreshError(
+            f"only {len(rows)} models (the bundled snapshot has {expected}): looks partial, not cached"
+        )
+
+
+def refresh_catalog(
+    *,
+    models_dev_url: str | None = None,
+    arena_url: str | None = _UNSET,
+    timeout: float = 30.0,
+    cache_dir: str | Path | None = None,
+    min_fraction: float = 0.5,
+) -> Catalog:
+    """Fetch, normalise and validate fresh data, write it to the cache, and return it as a catalog.
+
+    Args:
+        models_dev_url: models.dev ``api.json`` URL (default: ``$LLMHUB_CATALOG_MODELS_DEV_URL``
+            or https://models.dev/api.json).
+        arena_url: Arena table URL (default: ``$LLMHUB_CATALOG_ARENA_URL`` or
+            :data:`DEFAULT_ARENA_URL`); ``None`` to refresh without Arena ratings.
+        timeout: Seconds allowed for each download, in total.
+        cache_dir: Cache directory (default: the user cache directory).
+        min_fraction: A result with fewer models than this fraction of the bundled snapshot's
+            count is treated as a partial download and rejected.
+
+    Raises:
+        RefreshError: Any failure; the existing cache is left untouched.
+    """
+    md_url = models_dev_url or os.environ.get(MODELS_DEV_URL_ENV) or DEFAULT_MODELS_DEV_URL
+    if arena_url is _UNSET:
+        arena_url = os.environ.get(ARENA_URL_ENV) or DEFAULT_ARENA_URL
+    models_dev = fetch_json(md_url, timeout=timeout)
+    arena: ArenaTable | None = None
+    if arena_url:
+        try:
+            arena = parse_arena_table(fetch_json(arena_url, timeout=timeout), source=arena_url)
+        except RefreshError:
+            raise
+        except CatalogError as exc:
+            raise RefreshError(f"{arena_url}: {exc}") from exc
+    fetched_at = time.time()
+    version = time.strftime("%Y-%m-%d", time.gmtime(fetched_at))
+    try:
+        payload = build_payload(
+            models_dev,
+            arena,
+            version=version,
+            models_dev_source={"url": md_url, "date": version},
+            arena_source={"url": arena_url} if arena_url else None,
+        )
+    except RefreshError:
+        raise
+    except CatalogError as exc:
+        raise RefreshError(f"{md_url}: {exc}") from exc
+    models_seen = payload["counts"]["models"] + payload["counts"]["skipped"]
+    _check_plausible(payload, models_seen, min_fraction)
+    _validate_rows(payload["models"])
+    path = write_cache(payload, cache_dir, fetched_at=fetched_at)
+    import hashlib  # noqa: PLC0415
+
+    sha = hashlib.sha256(dump_payload(payload)).hexdigest()
+    logger.info("catalog refreshed: %d models written to %s", len(payload["models"]), path)
+    return Catalog(
+        payload["models"],
+        arena=payload["arena"],
+        version=version,
+        sha256=sha,
+        source="live",
+        sources=payload["sources"],
+        origin=str(path),
+    )
+
+
+def _validate_rows(rows: list[dict[str, Any]]) -> None:
+    """Full pydantic validation of freshly normalised rows (outside data is never trusted)."""
+    from pydantic import ValidationError  # noqa: PLC0415 - lazy: refresh only
+
+    from llmhub_catalog.models import ModelRecord  # noqa: PLC0415
+
+    for row in rows:
+        try:
+            ModelRecord.model_validate({**row, "arena": None})
+        except ValidationError as exc:
+            raise RefreshError(f"normalised record {row.get('id')!r} is invalid: {exc}") from exc

@@ -1,0 +1,160 @@
+"""The snapshot file format, shared by the bundled snapshot and the user's cache.
+
+A snapshot file is two parts separated by the first newline:
+
+1. a one-line JSON *header*: ``{"llmhub_catalog": 1, "sha256": ..., "version": ..., ...}``;
+2. the *payload*: compact JSON ``{"format", "version", "sources", "counts", "arena", "models"}``.
+
+``sha256`` is the SHA-256 of the payload bytes, checked on every load, so a truncated or
+corrupted file is detected before it is used. Files are written atomically (temporary file in
+the same directory, fsync, rename): a reader sees the old file or the new one, never half of one.
+Same inputs give the same bytes (sorted keys, no clock in the payload), hence the same sha256.
+
+This module uses only the standard library: loading a snapshot does not import pydantic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from llmhub_catalog.errors import SnapshotError
+
+__all__ = [
+    "BUNDLED_SNAPSHOT",
+    "FORMAT",
+    "ROW_FIELDS",
+    "Snapshot",
+    "bundled_snapshot_path",
+    "dump_payload",
+    "read_snapshot",
+    "write_snapshot",
+]
+
+#: Version of the payload layout.
+FORMAT = 1
+#: Resource path of the bundled snapshot inside the package.
+BUNDLED_SNAPSHOT = "data/catalog-snapshot.json"
+#: Keys every record row must have.
+ROW_FIELDS = frozenset(
+    {
+        "id", "catalog_provider", "provider", "model", "api_base", "name", "family", "kind",
+        "capabilities", "modalities", "limits", "prices", "open_weights", "knowledge_cutoff",
+        "release_date", "last_updated", "status", "arena", "tiers", "source",
+    }
+)  # fmt: skip
+_PAYLOAD_FIELDS = ("format", "version", "sources", "arena", "models")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A verified snapshot: its header, its sha256 and the parsed payload."""
+
+    path: str
+    header: Mapping[str, Any]
+    sha256: str
+    payload: Mapping[str, Any]
+
+    @property
+    def version(self) -> str:
+        """The data version (the date of the models.dev data, ISO)."""
+        return str(self.payload["version"])
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The record rows."""
+        rows: list[dict[str, Any]] = self.payload["models"]
+        return rows
+
+
+def bundled_snapshot_path() -> Path:
+    """Filesystem path of the snapshot shipped in the wheel."""
+    return Path(str(resources.files("llmhub_catalog").joinpath(BUNDLED_SNAPSHOT)))
+
+
+def dump_payload(payload: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of a payload (compact, sorted keys, UTF-8)."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def read_snapshot(path: str | Path, *, error: type[SnapshotError] = SnapshotError) -> Snapshot:
+    """Read and verify a snapshot file.
+
+    Raises:
+        SnapshotError (or ``error``): The file is missing or unreadable, its header is invalid,
+            the sha256 does not match, the payload is not valid JSON, or a required field is
+            missing (the message names the file and the field).
+    """
+    where = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror or exc}", path=where) from exc
+    head, newline, body = data.partition(b"\n")
+    try:
+        header = json.loads(head)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise error("not a catalog snapshot (the first line is not a JSON header)", path=where, line=1) from exc
+    if not isinstance(header, dict) or header.get("llmhub_catalog") != FORMAT or not newline:
+        raise error(f"not a catalog snapshot of format {FORMAT}", path=where, line=1)
+    digest = hashlib.sha256(body).hexdigest()
+    if header.get("sha256") != digest:
+        raise error(
+            "sha256 mismatch: the file is truncated or corrupted (expected "
+            f"{header.get('sha256')}, got {digest})",
+            path=where,
+        )
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise error(f"payload is not valid JSON: {exc}", path=where, line=2) from exc
+    if not isinstance(payload, dict):
+        raise error("payload is not a JSON object", path=where, line=2)
+    for name in _PAYLOAD_FIELDS:
+        if name not in payload:
+            raise error("missing field", path=where, field=name)
+    if payload["format"] != FORMAT:
+        raise error(f"unsupported payload format {payload['format']!r} (expected {FORMAT})", path=where, field="format")
+    models = payload["models"]
+    if not isinstance(models, list) or not models:
+        raise error("no model records: an empty catalog is never used", path=where, field="models")
+    for index, row in enumerate(models):
+        if not isinstance(row, dict):
+            raise error("not an object", path=where, field=f"models[{index}]")
+        missing = ROW_FIELDS - row.keys()
+        if missing:
+            ident = row.get("id", f"#{index}")
+            raise error(f"record {ident!r} lacks {', '.join(sorted(missing))}", path=where, field=f"models[{index}]")
+    return Snapshot(path=where, header=header, sha256=digest, payload=payload)
+
+
+def write_snapshot(path: str | Path, payload: Mapping[str, Any], **header: Any) -> str:
+    """Write a snapshot atomically and return its sha256. Extra keywords go into the header."""
+    body = dump_payload(payload)
+    digest = hashlib.sha256(body).hexdigest()
+    head = {"llmhub_catalog": FORMAT, "sha256": digest, "version": payload.get("version"), **header}
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(json.dumps(head, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+            handle.write(b"\n")
+            handle.write(body)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the snapshot is not secret
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return digest

@@ -1,0 +1,160 @@
+"""Extra model sources: how other packages add models to the catalog.
+
+llmhub-local, for example, registers the models it serves on loopback::
+
+    from llmhub_catalog import StaticSource, register_source
+
+    register_source(StaticSource("llmhub-local", [
+        {"provider": "llamacpp", "model": "smollm2-135m-instruct", "name": "SmolLM2 135M Instruct",
+         "kind": "chat", "api_base": "http://127.0.0.1:8080/v1", "open_weights": True,
+         "prices": {"input": 0, "output": 0}, "limits": {"context": 8192}},
+    ]))
+
+Nothing registers itself at import time: a package calls :func:`register_source` when it decides
+to (or passes sources to ``load_catalog(extra_sources=...)``). A source's records are validated
+like any outside data; missing ``id``, ``catalog_provider`` and ``tiers`` are filled in (quality
+defaults to tier 3, basis ``default``; cost and latency follow the usual formulas). A record with
+the id of a models.dev record replaces it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from llmhub_catalog.errors import SourceError
+from llmhub_catalog.providers import ANYLLM_PROVIDERS
+
+if TYPE_CHECKING:
+    from llmhub_catalog.models import ModelRecord
+
+__all__ = [
+    "ModelSource",
+    "StaticSource",
+    "collect_records",
+    "record_from_mapping",
+    "register_source",
+    "registered_sources",
+    "unregister_source",
+]
+
+
+@runtime_checkable
+class ModelSource(Protocol):
+    """Anything with a ``name`` and a ``models()`` method returning records or mappings."""
+
+    name: str
+
+    def models(self) -> Iterable[ModelRecord | Mapping[str, Any]]:
+        """The models this source contributes."""
+        ...
+
+
+class StaticSource:
+    """A source with a fixed list of records (or mappings in the record's shape)."""
+
+    def __init__(self, name: str, models: Iterable[ModelRecord | Mapping[str, Any]]) -> None:
+        self.name = name
+        self._models = tuple(models)
+
+    def models(self) -> Iterable[ModelRecord | Mapping[str, Any]]:
+        """The records given at construction."""
+        return self._models
+
+    def __repr__(self) -> str:
+        return f"StaticSource({self.name!r}, {len(self._models)} models)"
+
+
+_lock = threading.Lock()
+_registry: dict[str, ModelSource] = {}
+
+
+def register_source(source: ModelSource) -> None:
+    """Add ``source`` to the sources :func:`~llmhub_catalog.load_catalog` uses by default.
+
+    A source registered under an existing name replaces it.
+    """
+    if not isinstance(source, ModelSource):
+        raise TypeError(f"{source!r} is not a ModelSource (needs .name and .models())")
+    with _lock:
+        _registry[source.name] = source
+
+
+def unregister_source(name: str) -> bool:
+    """Remove the source named ``name``; return whether there was one."""
+    with _lock:
+        return _registry.pop(name, None) is not None
+
+
+def registered_sources() -> list[ModelSource]:
+    """The registered sources, in registration order."""
+    with _lock:
+        return list(_registry.values())
+
+
+def record_from_mapping(data: Mapping[str, Any], *, source: str) -> ModelRecord:
+    """Validate a mapping as a :class:`ModelRecord`, filling in ``id``, ``catalog_provider`` and ``tiers``.
+
+    Raises:
+        SourceError: The data is not a valid record, or names an unknown any-llm provider.
+    """
+    from llmhub_catalog.tiers import cost_tier, latency_tier  # noqa: PLC0415
+
+    fields = dict(data)
+    provider = fields.get("provider")
+    if provider not in ANYLLM_PROVIDERS:
+        raise SourceError(f"source {source!r}: unknown any-llm provider {provider!r} in {dict(data)!r}")
+    fields.setdefault("catalog_provider", provider)
+    fields.setdefault("id", f"{fields['catalog_provider']}/{fields.get('model')}")
+    fields.setdefault("name", fields.get("model"))
+    fields.setdefault("source", source)
+    if "tiers" not in fields:
+        prices = fields.get("prices") or {}
+        cost, cost_basis = cost_tier(prices)
+        capabilities = fields.get("capabilities") or {}
+        fields["tiers"] = {
+            "quality": 3,
+            "cost": cost,
+            "latency": latency_tier(
+                kind=str(fields.get("kind", "chat")),
+                cost=cost,
+                model_id=str(fields.get("model", "")),
+                name=str(fields.get("name", "")),
+                reasoning=bool(capabilities.get("reasoning", False)),
+            ),
+            "quality_basis": "default",
+            "cost_basis": cost_basis,
+        }
+    from pydantic import ValidationError  # noqa: PLC0415 - lazy: keeps the registry import-light
+
+    from llmhub_catalog.models import ModelRecord  # noqa: PLC0415
+
+    try:
+        return ModelRecord.model_validate(fields)
+    except ValidationError as exc:
+        raise SourceError(f"source {source!r}: invalid model {fields.get('id')!r}: {exc}") from exc
+
+
+def collect_records(sources: Sequence[ModelSource]) -> list[ModelRecord]:
+    """Every record of ``sources``, validated.
+
+    Raises:
+        SourceError: A source failed or returned an invalid record (the message names it).
+    """
+    from llmhub_catalog.models import ModelRecord  # noqa: PLC0415 - lazy: pydantic
+
+    records: list[ModelRecord] = []
+    for source in sources:
+        try:
+            items = list(source.models())
+        except Exception as exc:  # a plugin may fail in any way; report which one, never crash
+            raise SourceError(f"model source {source.name!r} failed: {type(exc).__name__}: {exc}") from exc
+        for item in items:
+            if isinstance(item, ModelRecord):
+                records.append(item)
+            elif isinstance(item, Mapping):
+                records.append(record_from_mapping(item, source=source.name))
+            else:
+                raise SourceError(f"model source {source.name!r} returned {type(item).__name__}, not a record")
+    return records

@@ -1,0 +1,152 @@
+"""Shared fixtures: a small models.dev document, an Arena table, and a local HTTP server."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _model(model_id: str, name: str, family: str, **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": model_id,
+        "name": name,
+        "family": family,
+        "attachment": True,
+        "reasoning": False,
+        "tool_call": True,
+        "structured_output": True,
+        "temperature": True,
+        "knowledge": "2024-06",
+        "release_date": "2025-04-14",
+        "last_updated": "2025-04-14",
+        "modalities": {"input": ["text", "image"], "output": ["text"]},
+        "open_weights": False,
+        "cost": {"input": 2.0, "output": 8.0, "cache_read": 0.5},
+        "limit": {"context": 1_047_576, "output": 32_768},
+    }
+    data.update(extra)
+    return data
+
+
+def _provider(provider_id: str, models: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": provider_id,
+        "name": provider_id.title(),
+        "env": [f"{provider_id.upper()}_API_KEY"],
+        "npm": "@ai-sdk/openai",
+        "doc": "https://example.invalid",
+        "models": {m["id"]: m for m in models},
+    }
+
+
+@pytest.fixture
+def models_dev_doc() -> dict[str, Any]:
+    """A models.dev api.json with a few models of the core providers (and one unroutable provider)."""
+    return {
+        "openai": _provider(
+            "openai",
+            [
+                _model("gpt-4.1", "GPT-4.1", "gpt"),
+                _model("gpt-4.1-mini", "GPT-4.1 mini", "gpt-mini", cost={"input": 0.4, "output": 1.6}),
+                _model(
+                    "text-embedding-3-small",
+                    "text-embedding-3-small",
+                    "text-embedding",
+                    tool_call=False,
+                    cost={"input": 0.02, "output": 0},
+                    modalities={"input": ["text"], "output": ["text"]},
+                ),
+                _model("gpt-4", "GPT-4", "gpt", status="deprecated", cost={"input": 30, "output": 60}),
+            ],
+        ),
+        "anthropic": _provider(
+            "anthropic", [_model("claude-sonnet-4-5-20250929", "Claude Sonnet 4.5", "claude-sonnet")]
+        ),
+        "google": _provider("google", [_model("gemini-2.5-flash", "Gemini 2.5 Flash", "gemini-flash")]),
+        "some-gateway": _provider("some-gateway", [_model("gpt-4.1", "GPT-4.1", "gpt")]),
+    }
+
+
+@pytest.fixture
+def arena_doc() -> dict[str, Any]:
+    """An Arena table in the 'tasks' shape (as published by llmledger)."""
+    return {
+        "ratings": {
+            "date": "2026-10-20",
+            "source": "https://huggingface.co/datasets/lmarena-ai/leaderboard-dataset",
+            "tasks": {
+                "overall": [
+                    ["anthropic / claude-sonnet-4.5", "Claude Sonnet 4.5", 1450.0, 1445.0, 1455.0, 50000, 1],
+                    ["openai / gpt-4.1", "GPT-4.1 (2025-04-14)", 1414.5, 1410.8, 1418.3, 50293, 2],
+                    ["google / gemini-2.5-flash", "Gemini 2.5 Flash", 1400.0, 1395.0, 1405.0, 40000, 3],
+                    ["openai / gpt-4", "GPT-4 (0314)", 1288.0, 1283.2, 1292.7, 54173, 4],
+                ],
+                "coding": [["openai / gpt-4.1", "GPT-4.1 (2025-04-14)", 1420.0, 1410.0, 1430.0, 9000, 2]],
+            },
+        }
+    }
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, bytes, float]] = {}
+
+    def do_GET(self) -> None:
+        status, body, delay = self.routes.get(self.path, (404, b"not found", 0.0))
+        if delay:
+            time.sleep(delay)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        return
+
+
+class LocalServer:
+    """A real HTTP server on 127.0.0.1 serving canned responses per path."""
+
+    def __init__(self) -> None:
+        handler = type("Handler", (_Handler,), {"routes": {}})
+        self.routes: dict[str, tuple[int, bytes, float]] = handler.routes
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def serve(self, path: str, body: Any, *, status: int = 200, delay: float = 0.0) -> str:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.routes[path] = (status, data, delay)
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    srv = LocalServer()
+    srv.thread.start()
+    try:
+        yield srv
+    finally:
+        srv.httpd.shutdown()
+        srv.httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own cache dir; no test reads the user's real cache or env overrides."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LLMHUB_CATALOG_CACHE_DIR", str(cache))
+    monkeypatch.delenv("LLMHUB_CATALOG_OVERRIDES", raising=False)
+    monkeypatch.delenv("LLMHUB_CATALOG_ARENA_URL", raising=False)
+    monkeypatch.delenv("LLMHUB_CATALOG_MODELS_DEV_URL", raising=False)
+    return cache

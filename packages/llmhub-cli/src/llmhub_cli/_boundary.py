@@ -1,0 +1,92 @@
+"""The one exception boundary: known errors become one readable message and an exit code.
+
+Exit codes: 0 ok, 1 domain error (a bad spec, a stale llmhub.yaml, a failed call), 2 usage error
+(click reports those itself), 130 interrupted. ``LLMHUB_DEBUG=1`` prints the traceback as well.
+
+Error classes of the sibling packages are matched through ``sys.modules``: an exception can only
+be an instance of a class whose module has been imported, so this module imports none of them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import NoReturn
+
+__all__ = ["EXIT_DOMAIN", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "CliError", "debug_enabled", "report"]
+
+EXIT_OK = 0
+EXIT_DOMAIN = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+#: (module, class name) of the errors that are the user's to fix, not bugs.
+_KNOWN: tuple[tuple[str, str], ...] = (
+    ("llmhub_runtime.errors", "LLMHubRuntimeError"),  # ConfigError, SpecError, EnvVarMissingError...
+    ("llmhub_generator.errors", "GeneratorError"),
+    ("llmhub_catalog.errors", "CatalogError"),
+    ("any_llm.exceptions", "AnyLLMError"),
+)
+
+
+class CliError(Exception):
+    """A domain error raised by a command: printed as ``error: <message>`` plus an optional hint."""
+
+    def __init__(self, message: str, *, hint: str = "", exit_code: int = EXIT_DOMAIN) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.exit_code = exit_code
+
+
+def debug_enabled() -> bool:
+    """True when ``LLMHUB_DEBUG`` is set to something other than ``0``/``false``/empty."""
+    return os.environ.get("LLMHUB_DEBUG", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def _is_known(exc: BaseException) -> bool:
+    for module_name, class_name in _KNOWN:
+        module = sys.modules.get(module_name)
+        cls = getattr(module, class_name, None) if module is not None else None
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return True
+    return False
+
+
+def _write(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def report(exc: BaseException) -> int:
+    """Print ``exc`` for a person (stderr) and return the exit code it maps to."""
+    if debug_enabled():
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, KeyboardInterrupt):
+        _write("interrupted")
+        return EXIT_INTERRUPTED
+    if isinstance(exc, CliError):
+        for line in exc.message.splitlines() or [""]:
+            _write(f"error: {line}")
+        if exc.hint:
+            _write(f"hint: {exc.hint}")
+        return exc.exit_code
+    if _is_known(exc):
+        text = str(exc) or type(exc).__name__
+        for line in text.splitlines():
+            _write(f"error: {line}")
+        return EXIT_DOMAIN
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        _write(f"error:{where}: {exc.strerror or exc}")
+        return EXIT_DOMAIN
+    _write(f"error: internal error: {type(exc).__name__}: {exc}")
+    if not debug_enabled():
+        _write("hint: rerun with LLMHUB_DEBUG=1 to see the traceback, and please report it")
+    return EXIT_DOMAIN
+
+
+def fail(message: str, *, hint: str = "") -> NoReturn:
+    """Raise a :class:`CliError` (exit 1)."""
+    raise CliError(message, hint=hint)

@@ -1,0 +1,287 @@
+"""Round-trip edits of llmhub.spec.yaml: comments, key order, quoting and ``x-`` keys survive.
+
+The file is loaded with ruamel.yaml's round-trip mode, changed in place, dumped, validated as a
+spec (an edit that would make the spec invalid is refused and the file is left alone) and written
+atomically. Indentation of sequences is detected from the file so untouched lines stay byte-equal.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmhub_cli._boundary import CliError
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+__all__ = ["RoleEdit", "SpecDocument", "parse_assignment", "parse_scalar"]
+
+_LEVEL_KEYS = ("quality", "cost", "latency")
+
+
+def parse_scalar(text: str) -> Any:
+    """A command-line value read as YAML: ``0.7`` -> 0.7, ``true`` -> True, ``[a, b]`` -> list."""
+    from ruamel.yaml import YAML  # noqa: PLC0415
+    from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+
+    try:
+        value = YAML(typ="safe", pure=True).load(text)
+    except YAMLError:
+        return text
+    return text if value is None and text.strip() not in {"null", "~"} else value
+
+
+def parse_assignment(text: str, option: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` -> (key, parsed value); a usage error otherwise."""
+    import typer  # noqa: PLC0415
+
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise typer.BadParameter(f"expected KEY=VALUE, got {text!r}", param_hint=option)
+    return key.strip(), parse_scalar(value.strip())
+
+
+@dataclass
+class RoleEdit:
+    """Changes to one role; ``None`` / empty means "leave as it is"."""
+
+    kind: str | None = None
+    description: str | None = None
+    levels: dict[str, str] = field(default_factory=dict)
+    prefer: list[str] | None = None
+    requires: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    force: tuple[str, str] | None = None
+    unforce: bool = False
+    fallbacks: int | None = None
+    unset: list[str] = field(default_factory=list)
+
+
+def _yaml(text: str) -> YAML:
+    from ruamel.yaml import YAML  # noqa: PLC0415
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a user's long description
+    mapping, sequence, offset = _detect_indent(text)
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return yaml
+
+
+def _detect_indent(text: str) -> tuple[int, int, int]:
+    """(mapping, sequence, dash offset) as the file uses them; ruamel's defaults otherwise."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    mapping = 2
+    for prev, line in zip(lines, lines[1:], strict=False):
+        a = len(prev) - len(prev.lstrip())
+        b = len(line) - len(line.lstrip())
+        if prev.rstrip().endswith(":") and b > a and not line.lstrip().startswith("- "):
+            mapping = b - a
+            break
+    for prev, line in zip(lines, lines[1:], strict=False):
+        if line.lstrip().startswith("- ") and prev.rstrip().endswith(":"):
+            offset = (len(line) - len(line.lstrip())) - (len(prev) - len(prev.lstrip()))
+            offset = max(offset, 0)
+            return mapping, offset + 2, offset
+    return mapping, mapping, 0
+
+
+def _flow_map(items: dict[str, Any]) -> CommentedMap:
+    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+
+    node = CommentedMap(items)
+    node.fa.set_flow_style()
+    return node
+
+
+class SpecDocument:
+    """An llmhub.spec.yaml loaded for editing."""
+
+    def __init__(self, path: Path, source: str) -> None:
+        from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+        from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+
+        self.path = path
+        self.source = source
+        self.original = path.read_text(encoding="utf-8")
+        self.yaml = _yaml(self.original)
+        try:
+            data = self.yaml.load(self.original)
+        except YAMLError as exc:
+            raise CliError(f"{source}: invalid YAML: {exc}", hint="run `llmhub spec validate`") from None
+        if not isinstance(data, CommentedMap):
+            raise CliError(f"{source}: expected a mapping at the top level", hint="run `llmhub spec validate`")
+        self.data = data
+
+    # ------------------------------------------------------------------ roles
+
+    @property
+    def roles(self) -> CommentedMap:
+        from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+
+        roles = self.data.get("roles")
+        if roles is None:
+            roles = CommentedMap()
+            self.data["roles"] = roles
+        if not isinstance(roles, CommentedMap):
+            raise CliError(f"{self.source}: 'roles' is not a mapping", hint="run `llmhub spec validate`")
+        if not roles:
+            roles.fa.set_block_style()  # `roles: {}` becomes a block once it has entries
+        return roles
+
+    def role_names(self) -> list[str]:
+        return [str(name) for name in self.roles]
+
+    def require_role(self, name: str) -> CommentedMap:
+        from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+
+        roles = self.roles
+        if name not in roles:
+            known = ", ".join(map(str, roles)) or "none"
+            raise CliError(f"{self.source}: no role {name!r} (roles: {known})", hint="see `llmhub roles`")
+        role = roles[name]
+        if role is None:
+            role = CommentedMap()
+            roles[name] = role
+        if not isinstance(role, CommentedMap):
+            raise CliError(f"{self.source}: role {name!r} is not a mapping")
+        return role
+
+    def add_role(self, name: str, edit: RoleEdit) -> None:
+        from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+
+        roles = self.roles
+        if name in roles:
+            raise CliError(f"{self.source}: role {name!r} already exists", hint=f"use `llmhub edit-role {name}`")
+        roles[name] = CommentedMap()
+        if edit.kind is None:
+            edit.kind = "chat"
+        self.apply(name, edit)
+
+    def remove_role(self, name: str) -> None:
+        self.require_role(name)
+        del self.roles[name]
+
+    def rename_role(self, name: str, new_name: str) -> None:
+        roles = self.roles
+        role = self.require_role(name)
+        if new_name in roles:
+            raise CliError(f"{self.source}: role {new_name!r} already exists")
+        position = list(roles).index(name)
+        del roles[name]
+        roles.insert(position, new_name, role)
+
+    def apply(self, name: str, edit: RoleEdit) -> None:
+        """Apply ``edit`` to role ``name`` in place (new keys go after the existing ones)."""
+        role = self.require_role(name)
+        if edit.kind is not None:
+            role["kind"] = edit.kind
+        if edit.description is not None:
+            role["description"] = edit.description
+        if edit.levels or edit.prefer is not None:
+            preferences = self._sub(role, "preferences")
+            for key in _LEVEL_KEYS:
+                if key in edit.levels:
+                    preferences[key] = edit.levels[key]
+            if edit.prefer is not None:
+                preferences["providers"] = _flow_list(edit.prefer)
+        if edit.requires:
+            requires = self._sub(role, "requires")
+            for key, value in edit.requires.items():
+                requires[key] = _flow_list(value) if isinstance(value, list) else value
+        if edit.params:
+            params = self._sub(role, "mode_params")
+            for key, value in edit.params.items():
+                params[key] = value
+        if edit.unforce and "force" in role:
+            del role["force"]
+        if edit.force is not None:
+            if isinstance(role.get("force"), dict):
+                role["force"]["provider"], role["force"]["model"] = edit.force
+            else:
+                role["force"] = _flow_map({"provider": edit.force[0], "model": edit.force[1]})
+        if edit.fallbacks is not None:
+            role["fallbacks"] = edit.fallbacks
+        for dotted in edit.unset:
+            self._unset(name, role, dotted)
+
+    def _sub(self, role: CommentedMap, key: str) -> CommentedMap:
+        from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+
+        node = role.get(key)
+        if not isinstance(node, CommentedMap):
+            node = _flow_map({})
+            role[key] = node
+        return node
+
+    def _unset(self, name: str, role: CommentedMap, dotted: str) -> None:
+        parts = dotted.split(".")
+        node: Any = role
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or parts[-1] not in node:
+            raise CliError(f"{self.source}: role {name!r} has no {dotted!r} to unset")
+        del node[parts[-1]]
+        # An emptied sub-mapping (e.g. preferences: {}) is removed too.
+        if len(parts) > 1 and not node:
+            parent: Any = role
+            for part in parts[:-2]:
+                parent = parent[part]
+            del parent[parts[-2]]
+
+    # ------------------------------------------------------------------ output
+
+    def dump(self) -> str:
+        buffer = io.StringIO()
+        self.yaml.dump(self.data, buffer)
+        text = buffer.getvalue()
+        if self.original.startswith("---") is False and text.startswith("---\n"):
+            text = text[4:]
+        return text
+
+    def save(self) -> str:
+        """Validate the edited spec and write it atomically; returns the new text."""
+        from llmhub_generator.spec import parse_spec_yaml  # noqa: PLC0415
+
+        from llmhub_cli._files import atomic_write  # noqa: PLC0415
+
+        from llmhub_generator.errors import SpecError  # noqa: PLC0415
+
+        text = self.dump()
+        try:
+            parse_spec_yaml(text, source=self.source)
+        except SpecError as exc:
+            raise CliError(
+                f"the change would make the spec invalid, so nothing was written:\n{exc}",
+                hint="fix the options, or edit the file by hand",
+            ) from None
+        atomic_write(self.path, text)
+        return text
+
+
+def _flow_list(values: Iterable[Any]) -> Any:
+    from ruamel.yaml.comments import CommentedSeq  # noqa: PLC0415
+
+    seq = CommentedSeq(list(values))
+    seq.fa.set_flow_style()
+    return seq
+
+
+_ROLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+
+
+def check_role_name(name: str) -> str:
+    """A usage error for role names that would be awkward in YAML and in code."""
+    import typer  # noqa: PLC0415
+
+    if not _ROLE_NAME.match(name):
+        raise typer.BadParameter(
+            f"{name!r}: use letters, digits, '.', '_', '-' or '/' (e.g. llm.inference)", param_hint="NAME"
+        )
+    return name

@@ -1,0 +1,102 @@
+"""``llmhub spec show|validate|schema``: look at llmhub.spec.yaml."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from llmhub_cli._output import Format, FormatOption
+
+if TYPE_CHECKING:
+    from llmhub_generator.spec import Spec
+    from rich.console import Console
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Show, validate or describe llmhub.spec.yaml.", no_args_is_help=True)
+
+
+def _levels(preferences: Any) -> str:
+    parts = [f"{name}={getattr(preferences, name).value}" for name in ("quality", "cost", "latency")
+             if getattr(preferences, name) is not None]
+    if preferences.providers:
+        parts.append("prefer " + ",".join(preferences.providers))
+    return " ".join(parts) or "-"
+
+
+def _requires(requires: Any) -> str:
+    fields = requires.model_dump(exclude_none=True)
+    return " ".join(f"{k}={v if not isinstance(v, list) else ','.join(v)}" for k, v in fields.items()) or "-"
+
+
+def render_spec(console: Console, spec: Spec, source: str) -> None:
+    """Human view of a spec: project, providers, roles."""
+    from rich.table import Table  # noqa: PLC0415
+
+    console.print(f"[bold]{spec.project}[/bold] (env {spec.env}) from {source}")
+    providers = Table(title="providers", title_justify="left")
+    for column in ("provider", "env_key", "api_base", "enabled"):
+        providers.add_column(column)
+    for name, provider in spec.providers.items():
+        providers.add_row(name, provider.env_key or "-", provider.api_base or "-", "yes" if provider.enabled else "no")
+    console.print(providers)
+    roles = Table(title="roles", title_justify="left")
+    for column in ("role", "kind", "preferences", "requires", "force", "description"):
+        roles.add_column(column, overflow="fold")
+    for name, role in spec.roles.items():
+        force = f"{role.force.provider}/{role.force.model}" if role.force else "-"
+        roles.add_row(name, role.kind.value, _levels(role.preferences), _requires(role.requires), force,
+                      role.description or "-")
+    console.print(roles)
+
+
+@app.command("show")
+def show(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
+    """Print the spec: providers and roles (validated first)."""
+    from llmhub_cli._output import Output  # noqa: PLC0415
+    from llmhub_cli._project import project  # noqa: PLC0415
+    from llmhub_cli._state import load_project_spec  # noqa: PLC0415
+
+    loaded = load_project_spec(project(ctx))
+    payload = {"source": loaded.source, "sha256": loaded.sha256, "spec": loaded.spec.model_dump(mode="json")}
+    Output(fmt).data(payload, lambda console: render_spec(console, loaded.spec, loaded.source))
+
+
+@app.command("validate")
+def validate(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
+    """Check the spec; print every problem as file:line field: message (exit 1 if any)."""
+    from llmhub_cli._output import Output  # noqa: PLC0415
+    from llmhub_cli._project import display, project  # noqa: PLC0415
+    from llmhub_generator.errors import SpecError  # noqa: PLC0415
+    from llmhub_generator.spec import load_spec  # noqa: PLC0415
+
+    out = Output(fmt)
+    path = display(project(ctx).require_spec())
+    try:
+        loaded = load_spec(path)
+    except SpecError as exc:
+        problems = [
+            {"field": p.field, "line": p.line, "column": p.column, "message": p.message} for p in exc.problems
+        ]
+        if out.is_json:
+            out.data({"source": path, "valid": False, "problems": problems})
+        else:
+            for problem in exc.problems:
+                out.error(problem.render(path))
+            out.info(f"{path}: {len(problems)} problem(s)")
+        raise typer.Exit(1) from None
+    roles = len(loaded.spec.roles)
+    if out.is_json:
+        out.data({"source": path, "valid": True, "problems": [], "roles": roles})
+    else:
+        out.success(f"{path} is valid ({roles} role(s), {len(loaded.spec.providers)} provider(s))")
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of llmhub.spec.yaml (for editor validation)."""
+    from llmhub_cli._output import Output  # noqa: PLC0415
+    from llmhub_generator.spec import spec_json_schema  # noqa: PLC0415
+
+    Output(Format.json).data(spec_json_schema())

@@ -1,0 +1,273 @@
+"""The generator: SP1..SP10 for every role of a spec.
+
+``generate(spec, catalog, options)`` interprets each role (SP2/SP3), filters the catalog view
+(SP4/SP5) with relaxation (SP8), scores and ranks the candidates (SP6/SP7), selects a primary and
+fallbacks (SP9) and emits llmhub.yaml (SP10). A role that cannot be filled raises
+:class:`~llmhub_generator.errors.UnfillableRoleError`; no role is ever dropped silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from llmhub_generator.emitter import emit_yaml, runtime_data
+from llmhub_generator.errors import UnfillableRoleError
+from llmhub_generator.explain import Explanation, RoleExplanation, candidate_row
+from llmhub_generator.interpret import HeuristicInterpreter, NeedsInterpreter
+from llmhub_generator.needs import RoleNeed
+from llmhub_generator.relax import filter_with_relaxation
+from llmhub_generator.scoring import rank, weights_for
+from llmhub_generator.select import Selection, Target, select
+from llmhub_generator.spec import LoadedSpec, Spec
+from llmhub_generator.view import CatalogLike, build_view
+from llmhub_runtime import RuntimeConfig, parse_runtime_yaml
+
+__all__ = ["TOP_CANDIDATES", "GenerateOptions", "GenerationResult", "available_providers", "generate"]
+
+#: How many ranked candidates per role the explanation keeps.
+TOP_CANDIDATES = 8
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    """How to generate.
+
+    Attributes:
+        no_llm: Use the heuristic interpreter even if a generator model is configured.
+        generator_model: ``provider:model`` to interpret roles with (LLM-assisted mode).
+        runtime_path: An existing llmhub.yaml whose ``llm.generator`` role interprets roles.
+        only_available: Keep only providers whose API key variable is set.
+        environ: Environment to read key variables from (default ``os.environ``).
+        cache_dir: Where LLM interpretations are cached (default: the user cache dir).
+        interpreter: An explicit interpreter (overrides the three options above).
+    """
+
+    no_llm: bool = False
+    generator_model: str | None = None
+    runtime_path: str | os.PathLike[str] | None = None
+    only_available: bool = False
+    environ: Mapping[str, str] | None = None
+    cache_dir: Path | None = None
+    interpreter: NeedsInterpreter | None = None
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """What ``generate`` produced.
+
+    Attributes:
+        yaml_text: The llmhub.yaml text (byte-identical for the same inputs).
+        config: The same content, loaded with the runtime's own loader.
+        explain: Per-role explanation (candidates, filters, relaxations).
+        needs: The interpreted needs per role.
+        warnings: Things the user should know (forced models missing, fallbacks short...).
+    """
+
+    yaml_text: str
+    config: RuntimeConfig
+    explain: Explanation
+    needs: dict[str, RoleNeed]
+    warnings: tuple[str, ...] = field(default=())
+
+
+def generate(
+    spec: LoadedSpec | Spec,
+    catalog: CatalogLike | None = None,
+    options: GenerateOptions | None = None,
+) -> GenerationResult:
+    """Generate llmhub.yaml for every role of ``spec``.
+
+    Args:
+        spec: A loaded spec (``load_spec``) or a ``Spec`` object.
+        catalog: The catalog to choose from (default: ``llmhub_catalog.load_catalog()``).
+        options: See :class:`GenerateOptions`.
+
+    Raises:
+        UnfillableRoleError: A role has no candidate even after relaxation.
+    """
+    options = options or GenerateOptions()
+    loaded = (
+        spec
+        if isinstance(spec, LoadedSpec)
+        else LoadedSpec(spec=spec, source="<spec>", sha256="", document=None)
+    )
+    the_spec = loaded.spec
+    if catalog is None:
+        from llmhub_catalog import load_catalog
+
+        catalog = load_catalog()
+    view = build_view(catalog)
+    interpreter, interpreter_note = _choose_interpreter(options, the_spec)
+    environ = os.environ if options.environ is None else options.environ
+    available = available_providers(the_spec, environ) if options.only_available else None
+
+    warnings: list[str] = [interpreter_note] if interpreter_note else []
+    roles_out: dict[str, Any] = {}
+    meta_roles: dict[str, Any] = {}
+    explanations: list[RoleExplanation] = []
+    needs: dict[str, RoleNeed] = {}
+    used: list[str] = []
+    api_bases: dict[str, str] = {}
+
+    for role_name in sorted(the_spec.roles):
+        need = interpreter.interpret(the_spec, role_name)
+        needs[role_name] = need
+        forced = need.force is not None
+        try:
+            survivors, steps, relaxed, relaxations = filter_with_relaxation(view, need, available)
+        except UnfillableRoleError as exc:
+            if not forced:
+                raise
+            survivors, steps, relaxed, relaxations = [], [], need, []
+            warnings.append(f"role {role_name!r}: no fallback candidates ({exc})")
+        ranked = rank(survivors, relaxed, view)
+        selection = select(relaxed, ranked, view)
+        role_warnings = [f"role {role_name!r}: {w}" for w in selection.warnings]
+        warnings.extend(role_warnings)
+
+        targets = (selection.primary, *selection.fallbacks)
+        for target in targets:
+            if target.provider not in used:
+                used.append(target.provider)
+            if target.record is not None and target.record.api_base and target.provider not in api_bases:
+                api_bases[target.provider] = target.record.api_base
+        roles_out[role_name] = _role_entry(relaxed, selection)
+        rationale = _rationale(relaxed, selection, len(survivors))
+        score = selection.primary.score.total if selection.primary.score is not None else None
+        meta_roles[role_name] = {
+            "score": score,
+            "interpreter": relaxed.interpreter,
+            "rationale": rationale,
+            "relaxations": [r.to_dict() for r in relaxations],
+        }
+        chosen = {(selection.primary.provider, selection.primary.model): "primary"}
+        chosen.update({(t.provider, t.model): "fallback" for t in selection.fallbacks})
+        explanations.append(
+            RoleExplanation(
+                role=role_name,
+                kind=relaxed.kind.value,
+                interpreter=relaxed.interpreter,
+                needs=relaxed.model_dump(
+                    mode="json", exclude={"inferred", "description", "role", "interpreter"}
+                ),
+                inferred=tuple(i.model_dump(mode="json") for i in need.inferred),
+                weights=weights_for(relaxed),
+                filters=tuple(steps),
+                relaxations=tuple(relaxations),
+                candidates=tuple(
+                    candidate_row(i, s, chosen.get((s.record.provider, s.record.model), ""))
+                    for i, s in enumerate(ranked[:TOP_CANDIDATES], start=1)
+                ),
+                candidate_count=len(ranked),
+                primary=f"{selection.primary.provider}/{selection.primary.model}",
+                fallbacks=tuple(f"{t.provider}/{t.model}" for t in selection.fallbacks),
+                forced=selection.forced,
+                score=score,
+                rationale=rationale,
+                warnings=tuple(role_warnings),
+            )
+        )
+
+    warnings.extend(getattr(interpreter, "warnings", ()))
+    body = runtime_data(the_spec, roles_out, used, api_bases)
+    meta = {
+        "generator": f"llmhub-generator {_version()}",
+        "spec_sha256": loaded.sha256,
+        "catalog": {"version": view.version, "sha256": view.sha256},
+        "roles": meta_roles,
+    }
+    text = emit_yaml(body, meta)
+    config = parse_runtime_yaml(text, source="<generated llmhub.yaml>", check_provider_ids=False)
+    explanation = Explanation(
+        roles=tuple(explanations),
+        catalog_version=view.version,
+        catalog_sha256=view.sha256,
+        spec_sha256=loaded.sha256,
+    )
+    return GenerationResult(
+        yaml_text=text, config=config, explain=explanation, needs=needs, warnings=tuple(warnings)
+    )
+
+
+def available_providers(spec: Spec, environ: Mapping[str, str]) -> set[str]:
+    """Providers usable right now: their key variable is set, or they are keyless local endpoints.
+
+    A provider without ``env_key`` is checked under any-llm's naming convention
+    (``<PROVIDER>_API_KEY``); one with an ``api_base`` and no ``env_key`` counts as a local server.
+    """
+    found: set[str] = set()
+    for name, provider in spec.providers.items():
+        if not provider.enabled:
+            continue
+        if provider.env_key:
+            if environ.get(provider.env_key):
+                found.add(name)
+        elif provider.api_base or environ.get(f"{name.upper()}_API_KEY"):
+            found.add(name)
+    return found
+
+
+def _choose_interpreter(options: GenerateOptions, spec: Spec) -> tuple[NeedsInterpreter, str]:
+    if options.interpreter is not None:
+        return options.interpreter, ""
+    if options.no_llm:
+        return HeuristicInterpreter(), ""
+    if options.generator_model or options.runtime_path:
+        from llmhub_generator.llm_interpret import LLMInterpreter
+
+        llm = LLMInterpreter.from_options(
+            spec,
+            generator_model=options.generator_model,
+            runtime_path=options.runtime_path,
+            environ=options.environ,
+            cache_dir=options.cache_dir,
+        )
+        if llm is not None:
+            return llm, ""
+        return HeuristicInterpreter(), (
+            f"{options.runtime_path} has no role 'llm.generator'; roles interpreted heuristically"
+        )
+    return HeuristicInterpreter(), ""
+
+
+def _role_entry(need: RoleNeed, selection: Selection) -> dict[str, Any]:
+    primary = selection.primary
+    entry: dict[str, Any] = {"provider": primary.provider, "model": primary.model, "mode": need.kind.value}
+    if primary.params:
+        entry["params"] = dict(primary.params)
+    if selection.fallbacks:
+        entry["fallbacks"] = [_fallback_entry(t) for t in selection.fallbacks]
+    return entry
+
+
+def _fallback_entry(target: Target) -> dict[str, Any]:
+    entry: dict[str, Any] = {"provider": target.provider, "model": target.model}
+    if target.params:
+        entry["params"] = dict(target.params)
+    return entry
+
+
+def _rationale(need: RoleNeed, selection: Selection, candidates: int) -> str:
+    primary = selection.primary
+    prefs = f"quality={need.quality.value} cost={need.cost.value} latency={need.latency.value}"
+    if selection.forced:
+        return f"forced by the spec; {prefs}"
+    record, score = primary.record, primary.score
+    if record is None or score is None:  # pragma: no cover - only forced targets lack a record
+        return prefs
+    return (
+        f"best of {candidates} candidates (score {score.total:.3f}): quality tier {score.quality_tier}, "
+        f"cost tier {record.tiers.cost}, latency tier {record.tiers.latency}; {prefs}"
+    )
+
+
+def _version() -> str:
+    try:
+        return version("llmhub-generator")
+    except PackageNotFoundError:  # pragma: no cover
+        return "0.0.0"

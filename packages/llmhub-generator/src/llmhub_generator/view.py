@@ -1,0 +1,86 @@
+"""SP4: the catalog view the selection works on.
+
+A view is the catalog's records (including local models that llmhub-local registered as an extra
+source) in a deterministic order, de-duplicated by what the runtime would call (any-llm provider,
+model id, endpoint), with the catalog-wide figures the scores are relative to: the top Arena
+rating per category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from llmhub_catalog.models import ModelRecord
+
+__all__ = ["CatalogLike", "CatalogView", "build_view"]
+
+
+class CatalogLike(Protocol):
+    """What the generator needs from a catalog (``llmhub_catalog.Catalog`` is one)."""
+
+    version: str
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash of the exact content (snapshot + overrides + extra sources)."""
+        ...
+
+    @property
+    def records(self) -> tuple[ModelRecord, ...]:
+        """Every record, sorted by id."""
+        ...
+
+
+@dataclass(frozen=True)
+class CatalogView:
+    """Records the selection may use, plus the catalog-wide reference points.
+
+    Attributes:
+        records: De-duplicated records, sorted by catalog id.
+        version: Catalog data version.
+        sha256: Fingerprint of the catalog content (recorded in llmhub.yaml's meta).
+        top_rating: Best Arena rating per category over the whole catalog.
+    """
+
+    records: tuple[ModelRecord, ...]
+    version: str
+    sha256: str
+    top_rating: dict[str, float] = field(default_factory=dict)
+
+    def find(self, provider: str, model: str) -> ModelRecord | None:
+        """The record for ``provider``/``model``, if the catalog has it."""
+        for record in self.records:
+            if record.provider == provider and record.model == model:
+                return record
+        return None
+
+
+def build_view(catalog: CatalogLike) -> CatalogView:
+    """Build the view of ``catalog`` (deterministic for the same content)."""
+    seen: set[tuple[str, str, str | None]] = set()
+    records: list[ModelRecord] = []
+    for record in sorted(catalog.records, key=lambda r: r.id):
+        key = (record.provider, record.model, record.api_base)
+        if key in seen:
+            continue
+        seen.add(key)
+        records.append(record)
+    return CatalogView(
+        records=tuple(records),
+        version=catalog.version,
+        sha256=catalog.fingerprint,
+        top_rating=_top_ratings(records),
+    )
+
+
+def _top_ratings(records: Iterable[ModelRecord]) -> dict[str, float]:
+    top: dict[str, float] = {}
+    for record in records:
+        if record.arena is None:
+            continue
+        for category, score in record.arena.ratings.items():
+            if score.rating > top.get(category, float("-inf")):
+                top[category] = score.rating
+    return top

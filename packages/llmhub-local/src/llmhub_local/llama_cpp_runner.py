@@ -1,0 +1,197 @@
+"""``LlamaCppRunner``: GGUF models through llama-cpp-python (extra ``llmhub-local[gguf]``).
+
+llama_cpp is imported when a runner is created, never when this module is imported. Generation
+calls go straight to ``llama_cpp.Llama`` (``create_completion`` / ``create_chat_completion``), so
+the runner adds only the conversion to any-llm's types: ``bench/bench_local_gguf.py`` measures
+that against raw ``Llama`` on the same model, threads and prompt.
+
+JSON-constrained output uses llama.cpp's grammar support through ``response_format``. Multimodal
+(LLaVA-style) chat is not offered: the recommended wheel build turns it off
+(``CMAKE_ARGS="-DLLAVA_BUILD=OFF"``), and only text content is accepted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any, ClassVar, cast
+
+from llmhub_local._deps import import_optional
+from llmhub_local.base import BaseLLMRunner, Generation, GenerationParams, StreamPiece
+from llmhub_local.config import BackendType, DeviceType, ModelConfig
+from llmhub_local.devices import resolve_device
+from llmhub_local.errors import LLMInitializationError, UnsupportedOperationError
+
+__all__ = ["LlamaCppRunner"]
+
+
+class LlamaCppRunner(BaseLLMRunner):
+    """Runs a GGUF file with llama.cpp: completion, chat, streaming, JSON grammars, embeddings.
+
+    Embeddings need ``embedding=True`` in the config (llama.cpp loads the model differently).
+    ``threads=None`` uses every logical CPU (llama-cpp-python's own default is half of them).
+    """
+
+    backend: ClassVar[BackendType] = BackendType.LLAMA_CPP
+    supports_json_schema: ClassVar[bool] = True
+
+    def __init__(self, config: ModelConfig | Any, *, load: bool = True) -> None:
+        self._llama_cpp: Any = import_optional("llama_cpp")
+        self._llm: Any = None
+        super().__init__(config, load=load)
+
+    @property
+    def llama(self) -> Any:
+        """The underlying ``llama_cpp.Llama`` (loads the model if needed), for what the runner lacks."""
+        self.load()
+        return self._llm
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def _initialize_model(self) -> None:
+        c = self._config
+        path = self.resolved_model.path
+        if not path.is_file():
+            raise LLMInitializationError(f"llama.cpp needs a .gguf file, but {str(path)!r} is not a file")
+        self._device = resolve_device(c.device, self.backend, self._llama_cpp)
+        threads = c.threads or os.cpu_count() or 1
+        kwargs: dict[str, Any] = {
+            "model_path": str(path),
+            "n_ctx": c.context_length,
+            "n_batch": min(c.batch_size, c.context_length),
+            "n_threads": threads,
+            "n_threads_batch": threads,
+            "n_gpu_layers": 0 if self._device is DeviceType.CPU else -1,
+            "embedding": c.embedding,
+            "verbose": c.verbose,
+            **c.backend_options,
+        }
+        if c.seed is not None:
+            kwargs["seed"] = c.seed
+        llm = self._llama_cpp.Llama(**kwargs)
+        if c.chat_template is not None:
+            llm.chat_handler = self._jinja_chat_handler(llm, c.chat_template)
+        self._llm = llm
+
+    def _release_model(self) -> None:
+        llm, self._llm = self._llm, None
+        if llm is not None:
+            with contextlib.suppress(AttributeError):
+                llm.close()
+            del llm
+
+    def _model_bytes(self) -> int:
+        try:
+            return int(self._llama_cpp.llama_model_size(self._llm._model.model))
+        except (AttributeError, TypeError):  # older/newer binding layouts: fall back to the file size
+            return self.resolved_model.path.stat().st_size
+
+    def _jinja_chat_handler(self, llm: Any, template: str) -> Any:
+        from llama_cpp import llama_chat_format  # noqa: PLC0415
+
+        def token_text(token: int) -> str:
+            return cast(bytes, llm.detokenize([token], special=True)).decode("utf-8", errors="ignore")
+
+        formatter = llama_chat_format.Jinja2ChatFormatter(
+            template=template,
+            eos_token=token_text(llm.token_eos()),
+            bos_token=token_text(llm.token_bos()),
+        )
+        return formatter.to_chat_handler()
+
+    # -- generation ----------------------------------------------------------------------------
+
+    def _sampling(self, params: GenerationParams) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "top_k": params.top_k,
+            "repeat_penalty": params.repeat_penalty,
+            "stop": list(params.stop) or None,
+        }
+        if params.seed is not None:
+            kwargs["seed"] = params.seed
+        return kwargs
+
+    def _complete(self, prompt: str, params: GenerationParams) -> Generation:
+        out = self._llm.create_completion(prompt, **self._sampling(params))
+        choice, usage = out["choices"][0], out["usage"]
+        return Generation(
+            text=choice["text"],
+            finish_reason=_finish(choice.get("finish_reason")),
+            prompt_tokens=usage["prompt_tokens"],
+            completion_tokens=usage["completion_tokens"],
+        )
+
+    def _complete_stream(self, prompt: str, params: GenerationParams) -> Iterator[StreamPiece]:
+        stream = self._llm.create_completion(prompt, stream=True, **self._sampling(params))
+        return self._pieces(
+            stream,
+            prompt_tokens=len(self._llm.tokenize(prompt.encode("utf-8"))),
+            key=lambda choice: choice.get("text"),
+        )
+
+    def _chat(
+        self, messages: list[dict[str, Any]], params: GenerationParams, schema: dict[str, Any] | None
+    ) -> Generation:
+        out = self._llm.create_chat_completion(
+            messages, response_format=_response_format(schema), **self._sampling(params)
+        )
+        choice, usage = out["choices"][0], out["usage"]
+        return Generation(
+            text=choice["message"].get("content") or "",
+            finish_reason=_finish(choice.get("finish_reason")),
+            prompt_tokens=usage["prompt_tokens"],
+            completion_tokens=usage["completion_tokens"],
+        )
+
+    def _chat_stream(
+        self, messages: list[dict[str, Any]], params: GenerationParams, schema: dict[str, Any] | None
+    ) -> Iterator[StreamPiece]:
+        stream = self._llm.create_chat_completion(
+            messages, response_format=_response_format(schema), stream=True, **self._sampling(params)
+        )
+        return self._pieces(
+            stream, prompt_tokens=None, key=lambda choice: choice.get("delta", {}).get("content")
+        )
+
+    def _pieces(
+        self, stream: Iterator[dict[str, Any]], *, prompt_tokens: int | None, key: Any
+    ) -> Iterator[StreamPiece]:
+        reason: str | None = None
+        count = 0
+        for chunk in stream:
+            choice = chunk["choices"][0]
+            text = key(choice)
+            if text:
+                count += 1
+                yield StreamPiece(text=text)
+            reason = choice.get("finish_reason") or reason
+        if prompt_tokens is None:
+            # The chat stream does not report usage; llama.cpp's context holds prompt + output.
+            prompt_tokens = max(int(self._llm.n_tokens) - count, 0)
+        yield StreamPiece(
+            text="", finish_reason=_finish(reason), prompt_tokens=prompt_tokens, completion_tokens=count
+        )
+
+    def _embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        if not self._config.embedding:
+            raise UnsupportedOperationError(
+                f"{self.model_name!r} was loaded for generation; llama.cpp computes embeddings only for a "
+                "model loaded with embedding=True in its ModelConfig"
+            )
+        out = self._llm.create_embedding(texts)
+        vectors = [item["embedding"] for item in sorted(out["data"], key=lambda item: item["index"])]
+        return vectors, int(out["usage"]["prompt_tokens"])
+
+
+def _finish(reason: Any) -> Any:
+    return "length" if reason == "length" else "stop"
+
+
+def _response_format(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    if schema is None:
+        return None
+    return {"type": "json_object", "schema": schema} if schema else {"type": "json_object"}
