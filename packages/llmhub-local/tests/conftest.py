@@ -9,6 +9,7 @@ everything else.
 from __future__ import annotations
 
 import importlib.util
+import os
 
 import pytest
 
@@ -30,9 +31,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         missing = [m for m in modules if importlib.util.find_spec(m) is None]
         if not missing:
             continue
+        selected = [item for item in items if marker in item.keywords]
+        if selected and os.environ.get("LLMHUB_LOCAL_REQUIRE_BACKENDS") == "1":
+            raise pytest.UsageError(
+                f"{marker} tests were selected but {', '.join(missing)} is not installed "
+                f"(LLMHUB_LOCAL_REQUIRE_BACKENDS=1): the session's install step did not work"
+            )
         skip = pytest.mark.skip(
-            reason=f'{", ".join(missing)} not installed: pip install "llmhub-local[{extra}]" or `nox -s {session}`'
+            reason=f"{', '.join(missing)} not installed: "
+            f'pip install "llmhub-local[{extra}]" or `nox -s {session}`'
         )
-        for item in items:
-            if marker in item.keywords:
-                item.add_marker(skip)
+        for item in selected:
+            item.add_marker(skip)

@@ -95,7 +95,7 @@ def test_llama_cpp_rejects_transformers_options(extra: dict[str, object], fragme
 
 
 def test_transformers_rejects_embedding_mode() -> None:
-    with pytest.raises(LLMConfigError, match="embedding mode applies to llama.cpp"):
+    with pytest.raises(LLMConfigError, match=r"embedding mode applies to llama\.cpp"):
         ModelConfig.parse({"model": "m", "backend": "transformers", "embedding": True})
 
 

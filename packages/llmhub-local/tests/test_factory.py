@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_runner import FakeRunner
 
+from fake_runner import FakeRunner
 from llmhub_local import (
     BackendType,
     LlamaCppRunner,
@@ -86,5 +86,5 @@ def test_missing_extra_names_the_install_command(
 
 
 def test_runner_rejects_a_config_for_another_backend(gguf_file: Path) -> None:
-    with pytest.raises(LLMConfigError, match="use LLMRunnerFactory.create_runner"):
+    with pytest.raises(LLMConfigError, match=r"use LLMRunnerFactory\.create_runner"):
         FakeRunner({"model": str(gguf_file), "backend": "transformers"}, load=False)

@@ -128,7 +128,7 @@ def test_missing_package_names_the_extra(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("fake_packages")
 def test_missing_file_inside_installed_package(tmp_path: Path) -> None:
     source = WeightsSource(parts=(("fake_single", "gone.gguf"),), filename="m.gguf", sha256="0" * 64)
-    with pytest.raises(ModelFileError, match="is installed but .*gone.gguf is missing"):
+    with pytest.raises(ModelFileError, match=r"is installed but .*gone\.gguf is missing"):
         materialize(_known(source), tmp_path)
 
 

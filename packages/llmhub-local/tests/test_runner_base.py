@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from any_llm.types.completion import ChatCompletion, ChatCompletionChunk
-from fake_runner import FakeRunner
 
+from fake_runner import FakeRunner
 from llmhub_local import (
     LLMConfigError,
     LLMInferenceError,
@@ -98,7 +98,7 @@ def test_json_output_needs_backend_support(runner: FakeRunner) -> None:
         runner.create_chat_completion(
             [{"role": "user", "content": "x"}], response_format={"type": "json_object"}
         )
-    with pytest.raises(LLMConfigError, match="response_format.type"):
+    with pytest.raises(LLMConfigError, match=r"response_format\.type"):
         runner.create_chat_completion([{"role": "user", "content": "x"}], response_format={"type": "xml"})
 
 
@@ -125,7 +125,7 @@ def test_load_failure_is_an_initialization_error(tmp_path: Path, monkeypatch: py
     model = tmp_path / "fake.gguf"
     model.write_bytes(b"x")
     monkeypatch.setattr(FakeRunner, "fail_on_load", OSError("bad magic"))
-    with pytest.raises(LLMInitializationError, match="could not load .* OSError: bad magic"):
+    with pytest.raises(LLMInitializationError, match=r"could not load .* OSError: bad magic"):
         FakeRunner({"model": str(model)})
 
 

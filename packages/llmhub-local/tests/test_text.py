@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,9 +46,7 @@ def test_held_back_text_is_released_when_not_a_stop() -> None:
 def test_streamed_equals_batch(text: str, stops: list[str], cuts: list[int]) -> None:
     bounds = sorted({0, len(text), *(c for c in cuts if c <= len(text))})
     scanner = StopScanner(stops)
-    streamed = (
-        "".join(scanner.feed(text[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)) + scanner.flush()
-    )
+    streamed = "".join(scanner.feed(text[a:b]) for a, b in itertools.pairwise(bounds)) + scanner.flush()
     assert streamed == _batch(text, stops)
 
 
@@ -75,7 +75,7 @@ def test_json_schema_of() -> None:
     assert json_schema_of({"type": "json_object"}) == {}
     assert json_schema_of({"type": "json_object", "schema": schema}) == schema
     assert json_schema_of({"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}) == schema
-    with pytest.raises(LLMConfigError, match="json_schema.schema is required"):
+    with pytest.raises(LLMConfigError, match=r"json_schema\.schema is required"):
         json_schema_of({"type": "json_schema", "json_schema": {"name": "x"}})
     with pytest.raises(LLMConfigError, match="must be a mapping"):
         json_schema_of("json")  # type: ignore[arg-type]

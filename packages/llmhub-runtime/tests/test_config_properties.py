@@ -46,6 +46,7 @@ MODES = [m.value for m in LLMMode]
 YAML_ALPHABET = st.sampled_from(
     list("abcxyz019 _-.:{}[],#&*!|>'\"%@`?~\n\t\\")
     + ["  ", "\n  ", ": ", "- ", "&a ", "*a", "!!", "---\n", "...\n", "\x00", "\x85", "\ufeff", "é"]
+    + ["!!int ", "!!float ", "!!bool ", "!!str ", "!!binary ", "!!set ", "!!omap ", "!!python/name:x ", "<<: "]
 )
 
 
@@ -69,6 +70,10 @@ def _check(text: str) -> None:
 @example("project: !!binary AA==")
 @example("- [")
 @example("\x00")
+@example("a: !!int")
+@example("a: !!float x")
+@example("a: {? !!bool maybe : 1}")
+@example("a: !!int 0x")
 def test_random_yaml_like_text(text: str) -> None:
     _check(text)
 

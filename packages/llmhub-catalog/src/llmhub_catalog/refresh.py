@@ -140,22 +140,13 @@ def build_payload(
 
 
 def _bundled_model_count() -> int:
-    """Model count from the bundled snapshot's payload ``counts`` (0 if unreadable)."""
+    """Model count from the bundled snapshot's header (0 if unreadable)."""
     try:
         with bundled_snapshot_path().open("rb") as handle:
-            handle.readline()
-            head = handle.read(4096)
-    except OSError:
+            header = json.loads(handle.readline())
+        return int((header.get("counts") or {}).get("models", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
         return 0
-    marker = b'"counts":{'
-    start = head.find(marker)
-    if start < 0:
-        return 0
-    try:
-        counts = json.loads(head[start + len(marker) - 1 : head.index(b"}", start) + 1])
-    except ValueError:
-        return 0
-    return int(counts.get("models", 0))
 
 
 def _check_plausible(payload: dict[str, Any], models_seen: int, min_fraction: float) -> None:

@@ -140,7 +140,13 @@ def write_snapshot(path: str | Path, payload: Mapping[str, Any], **header: Any) 
     """Write a snapshot atomically and return its sha256. Extra keywords go into the header."""
     body = dump_payload(payload)
     digest = hashlib.sha256(body).hexdigest()
-    head = {"llmhub_catalog": FORMAT, "sha256": digest, "version": payload.get("version"), **header}
+    head = {
+        "llmhub_catalog": FORMAT,
+        "sha256": digest,
+        "version": payload.get("version"),
+        "counts": payload.get("counts"),
+        **header,
+    }
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

@@ -16,13 +16,14 @@ from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from llmhub_cli import __version__
 from llmhub_cli._boundary import EXIT_INTERRUPTED, report
 from llmhub_cli._project import GlobalOptions
 from llmhub_cli.commands import calltest, catalog, doctor, env, generate, init, paths, roles, runtime, spec
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "mount_local"]
 
 
 class _BoundaryGroup(TyperGroup):
@@ -31,27 +32,17 @@ class _BoundaryGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort):
-            raise
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # exits, aborts and usage errors: click maps them to exit codes (2 for usage)
         except Exception as exc:
-            if _is_click_control(exc):
-                raise
             raise typer.Exit(report(exc)) from None
         except KeyboardInterrupt as exc:
             raise typer.Exit(report(exc)) from None
 
 
-def _is_click_control(exc: BaseException) -> bool:
-    """Usage errors and exits that click turns into exit codes itself (2 for usage errors)."""
-    from typer._click import exceptions as click_exceptions  # noqa: PLC0415 - already loaded by typer
-
-    return isinstance(exc, (click_exceptions.ClickException, click_exceptions.Exit, click_exceptions.Abort))
-
-
 app = typer.Typer(
     name="llmhub",
     cls=_BoundaryGroup,
-    help="Call LLMs by role: write llmhub.spec.yaml, generate llmhub.yaml, inspect and test roles.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -101,18 +92,23 @@ doctor.register(app)
 paths.register(app)
 
 
-def _mount_local() -> None:
-    """Mount ``llmhub local ...`` when llmhub-local is installed and offers a typer app."""
+def mount_local(parent: typer.Typer, module_name: str = "llmhub_local.cli") -> bool:
+    """Mount ``llmhub local ...`` when llmhub-local is installed and offers a typer ``app``.
+
+    Returns whether it was mounted. Without llmhub-local there is simply no ``local`` command.
+    """
     try:
-        module = importlib.import_module("llmhub_local.cli")
+        module = importlib.import_module(module_name)
     except ImportError:
-        return
+        return False
     local_app = getattr(module, "app", None)
-    if isinstance(local_app, typer.Typer):
-        app.add_typer(local_app, name="local", help="Local models (llmhub-local).")
+    if not isinstance(local_app, typer.Typer):
+        return False
+    parent.add_typer(local_app, name="local", help="Local models: run and manage them (llmhub-local).")
+    return True
 
 
-_mount_local()
+mount_local(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,6 +31,7 @@ from pydantic import (
 from llmhub_catalog.providers import ANYLLM_PROVIDERS
 from llmhub_generator.errors import SpecError
 from llmhub_runtime import LLMMode
+from llmhub_runtime.models import RESERVED_PARAMS
 from llmhub_runtime.schema import allow_extension_keys
 from llmhub_runtime.yamldoc import YamlDocument, load_yaml_text, read_yaml_file, validation_problems
 
@@ -322,8 +323,8 @@ def _reference_problems(spec: Spec) -> list[tuple[tuple[str | int, ...], str]]:
                         )
                     )
         for key in role.mode_params:
-            if key in {"api_key", "api_base", "model", "messages", "input", "inputs", "stream"}:
+            if key in RESERVED_PARAMS:
                 problems.append(
-                    ((*base, "mode_params", key), f"{key!r} is not a call parameter that belongs in the spec")
+                    ((*base, "mode_params", key), f"{key!r} does not belong here: {RESERVED_PARAMS[key]}")
                 )
     return problems

@@ -53,9 +53,7 @@ class StopScanner:
         return "" if self.stopped else rest
 
 
-def normalize_messages(
-    messages: Sequence[Mapping[str, Any]], system_prompt: str | None
-) -> list[dict[str, Any]]:
+def normalize_messages(messages: Any, system_prompt: str | None) -> list[dict[str, Any]]:
     """Validate OpenAI-style chat messages; prepend ``system_prompt`` when there is no system message.
 
     Raises:
@@ -77,7 +75,7 @@ def normalize_messages(
                 if not (isinstance(part, Mapping) and part.get("type") == "text"):
                     kind = part.get("type") if isinstance(part, Mapping) else type(part).__name__
                     raise LLMConfigError(
-                        f"messages[{i}].content[{j}]: only text parts are supported by local runners, not {kind!r}"
+                        f"messages[{i}].content[{j}]: local runners take text parts only, not {kind!r}"
                     )
                 texts.append(str(part.get("text", "")))
             content = "".join(texts)

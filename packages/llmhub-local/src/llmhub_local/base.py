@@ -108,7 +108,7 @@ def process_rss_bytes() -> int:
         with open("/proc/self/statm", encoding="ascii") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
-        import resource  # noqa: PLC0415 - not on Windows
+        import resource
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return peak if sys.platform == "darwin" else peak * 1024
@@ -138,7 +138,8 @@ class BaseLLMRunner(abc.ABC):
         elif parsed.backend is not self.backend:
             raise LLMConfigError(
                 f"{type(self).__name__} runs the {self.backend.value!r} backend, "
-                f"but the configuration asks for {parsed.backend.value!r}; use LLMRunnerFactory.create_runner()"
+                f"but the configuration asks for {parsed.backend.value!r}; "
+                "use LLMRunnerFactory.create_runner()"
             )
         self._config = parsed
         self._lock = threading.RLock()
@@ -193,9 +194,10 @@ class BaseLLMRunner(abc.ABC):
                 self._initialize_model()
             except LLMError:
                 raise
-            except Exception as e:  # noqa: BLE001 - anything a backend raises while loading
+            except Exception as e:
                 raise LLMInitializationError(
-                    f"could not load {self._config.model!r} with {self.backend.value}: {type(e).__name__}: {e}"
+                    f"could not load {self._config.model!r} with {self.backend.value}: "
+                    f"{type(e).__name__}: {e}"
                 ) from e
             self._loaded = True
 
@@ -246,7 +248,8 @@ class BaseLLMRunner(abc.ABC):
         unknown = sorted(set(overrides) - _OVERRIDABLE)
         if unknown:
             raise LLMConfigError(
-                f"unknown generation parameter(s): {', '.join(unknown)} (accepted: {', '.join(sorted(_OVERRIDABLE))})"
+                f"unknown generation parameter(s): {', '.join(unknown)} "
+                f"(accepted: {', '.join(sorted(_OVERRIDABLE))})"
             )
         given = {k: v for k, v in overrides.items() if v is not None}
         c = self._config if not given else self._config.with_overrides(**given)
@@ -296,7 +299,7 @@ class BaseLLMRunner(abc.ABC):
             **overrides: ``max_tokens``, ``temperature``, ``top_p``, ``top_k``,
                 ``repeat_penalty``, ``stop``, ``seed``.
         """
-        from llmhub_local import _openai  # noqa: PLC0415 - any-llm's types load on first use
+        from llmhub_local import _openai
 
         chat, params, schema = self._prepare_chat(messages, response_format, overrides)
         with self._lock:
@@ -305,7 +308,7 @@ class BaseLLMRunner(abc.ABC):
                 result = self._chat(chat, params, schema)
             except LLMError:
                 raise
-            except Exception as e:  # noqa: BLE001 - anything a backend raises while generating
+            except Exception as e:
                 raise LLMInferenceError(f"chat completion failed: {type(e).__name__}: {e}") from e
         return _openai.chat_completion(
             model=self.model_name,
@@ -326,7 +329,7 @@ class BaseLLMRunner(abc.ABC):
 
         The first chunk carries the assistant role, the last one the finish reason and the usage.
         """
-        from llmhub_local import _openai  # noqa: PLC0415
+        from llmhub_local import _openai
 
         chat, params, schema = self._prepare_chat(messages, response_format, overrides)
         id_, created = _openai.completion_id(), int(time.time())
@@ -343,13 +346,13 @@ class BaseLLMRunner(abc.ABC):
                     usage=_openai.usage(piece.prompt_tokens, piece.completion_tokens),
                 )
 
-    def create_embedding(self, input: str | Sequence[str]) -> CreateEmbeddingResponse:  # noqa: A002 - OpenAI's name
+    def create_embedding(self, input: str | Sequence[str]) -> CreateEmbeddingResponse:
         """Embed one text or a list of texts (any-llm's ``CreateEmbeddingResponse``).
 
         Raises:
             UnsupportedOperationError: the backend or the model does not produce embeddings.
         """
-        from llmhub_local import _openai  # noqa: PLC0415
+        from llmhub_local import _openai
 
         texts = [input] if isinstance(input, str) else list(input)
         if not texts or not all(isinstance(t, str) for t in texts):
@@ -360,7 +363,7 @@ class BaseLLMRunner(abc.ABC):
                 vectors, tokens = self._embed(texts)
             except LLMError:
                 raise
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 raise LLMInferenceError(f"embedding failed: {type(e).__name__}: {e}") from e
         return _openai.embedding_response(model=self.model_name, vectors=vectors, prompt_tokens=tokens)
 
@@ -372,13 +375,14 @@ class BaseLLMRunner(abc.ABC):
         response_format: Mapping[str, Any] | None,
         overrides: Mapping[str, Any],
     ) -> tuple[list[dict[str, Any]], GenerationParams, dict[str, Any] | None]:
-        from llmhub_local._text import json_schema_of, normalize_messages  # noqa: PLC0415
+        from llmhub_local._text import json_schema_of, normalize_messages
 
         params = self.generation_params(**overrides)
         schema = json_schema_of(response_format)
         if schema is not None and not self.supports_json_schema:
             raise UnsupportedOperationError(
-                f"{type(self).__name__} cannot constrain output to JSON; drop response_format or use llama.cpp"
+                f"{type(self).__name__} cannot constrain output to JSON; "
+                "drop response_format or use llama.cpp"
             )
         return normalize_messages(messages, self._config.system_prompt), params, schema
 
@@ -395,7 +399,7 @@ class BaseLLMRunner(abc.ABC):
                 return self._complete(prompt, params)
             except LLMError:
                 raise
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 raise LLMInferenceError(f"text generation failed: {type(e).__name__}: {e}") from e
 
     def _guarded_stream(self, start: Any) -> Iterator[StreamPiece]:
@@ -405,7 +409,7 @@ class BaseLLMRunner(abc.ABC):
                 yield from start()
             except LLMError:
                 raise
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 raise LLMInferenceError(f"streaming generation failed: {type(e).__name__}: {e}") from e
 
     # -- backend hooks -------------------------------------------------------------------------

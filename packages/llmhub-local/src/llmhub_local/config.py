@@ -10,7 +10,7 @@ errors into one :class:`~llmhub_local.errors.LLMConfigError` naming each field.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Self
 
@@ -32,8 +32,8 @@ __all__ = [
     "DEFAULT_TEMPERATURE",
     "DEFAULT_TOP_P",
     "BackendType",
-    "DeviceType",
     "DType",
+    "DeviceType",
     "ModelConfig",
     "QuantizationType",
 ]
@@ -44,7 +44,7 @@ DEFAULT_TEMPERATURE = 0.7
 DEFAULT_TOP_P = 0.95
 
 
-class BackendType(str, Enum):
+class BackendType(StrEnum):
     """The inference library a runner uses."""
 
     LLAMA_CPP = "llama.cpp"
@@ -65,7 +65,7 @@ class BackendType(str, Enum):
         return None
 
 
-class DeviceType(str, Enum):
+class DeviceType(StrEnum):
     """Where the model runs. ``auto`` is resolved from what torch / llama.cpp report."""
 
     AUTO = "auto"
@@ -74,7 +74,7 @@ class DeviceType(str, Enum):
     MPS = "mps"
 
 
-class QuantizationType(str, Enum):
+class QuantizationType(StrEnum):
     """Load-time weight quantization for the transformers backend (bitsandbytes; CUDA only).
 
     GGUF files are quantized when they are written, so llama.cpp takes only ``none`` here.
@@ -85,7 +85,7 @@ class QuantizationType(str, Enum):
     INT4 = "4bit"
 
 
-class DType(str, Enum):
+class DType(StrEnum):
     """Weight/activation dtype for the transformers backend (``auto``: float32 on CPU)."""
 
     AUTO = "auto"

@@ -13,6 +13,7 @@ JSON-constrained output uses llama.cpp's grammar support through ``response_form
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 from collections.abc import Iterator
 from typing import Any, ClassVar, cast
@@ -88,7 +89,7 @@ class LlamaCppRunner(BaseLLMRunner):
             return self.resolved_model.path.stat().st_size
 
     def _jinja_chat_handler(self, llm: Any, template: str) -> Any:
-        from llama_cpp import llama_chat_format  # noqa: PLC0415
+        llama_chat_format = importlib.import_module("llama_cpp.llama_chat_format")
 
         def token_text(token: int) -> str:
             return cast(bytes, llm.detokenize([token], special=True)).decode("utf-8", errors="ignore")

@@ -17,6 +17,7 @@ torch and transformers are imported when a runner is created, never when this mo
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -28,7 +29,7 @@ from typing import Any, ClassVar
 
 from llmhub_local._deps import import_optional
 from llmhub_local._text import StopScanner
-from llmhub_local.base import BaseLLMRunner, Generation, GenerationParams, StreamPiece
+from llmhub_local.base import BaseLLMRunner, FinishReason, Generation, GenerationParams, StreamPiece
 from llmhub_local.config import BackendType, DeviceType, DType, ModelConfig, QuantizationType
 from llmhub_local.devices import resolve_device
 from llmhub_local.errors import LLMInitializationError, UnsupportedOperationError
@@ -125,9 +126,9 @@ class TransformersRunner(BaseLLMRunner):
             return any(
                 a.endswith(("ForCausalLM", "LMHeadModel")) and not a.startswith("Bert") for a in architectures
             )
-        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES  # noqa: PLC0415
+        modeling_auto = importlib.import_module("transformers.models.auto.modeling_auto")
 
-        return bool(hf_config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES)
+        return bool(hf_config.model_type in modeling_auto.MODEL_FOR_CAUSAL_LM_MAPPING_NAMES)
 
     def _torch_dtype(self) -> Any:
         torch = self._torch
@@ -196,7 +197,8 @@ class TransformersRunner(BaseLLMRunner):
     def _chat_prompt(self, messages: list[dict[str, Any]]) -> str:
         if not getattr(self._tokenizer, "chat_template", None):
             raise UnsupportedOperationError(
-                f"{self.model_name!r} has no chat template; set ModelConfig.chat_template or use generate_text"
+                f"{self.model_name!r} has no chat template; "
+                "set ModelConfig.chat_template or use generate_text"
             )
         text: str = self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return text
@@ -233,7 +235,9 @@ class TransformersRunner(BaseLLMRunner):
         kept = scanner.feed(text) + scanner.flush()
         n_new = int(new_tokens.shape[-1])
         ended_on_eos = n_new > 0 and int(new_tokens[-1]) in self._eos_ids()
-        reason = "stop" if scanner.stopped or ended_on_eos or n_new < params.max_tokens else "length"
+        reason: FinishReason = (
+            "stop" if scanner.stopped or ended_on_eos or n_new < params.max_tokens else "length"
+        )
         return Generation(text=kept, finish_reason=reason, prompt_tokens=n_prompt, completion_tokens=n_new)
 
     def _complete_stream(self, prompt: str, params: GenerationParams) -> Iterator[StreamPiece]:
@@ -293,7 +297,9 @@ class TransformersRunner(BaseLLMRunner):
         new_tokens = result["output"][0, n_prompt:]
         n_new = int(new_tokens.shape[-1])
         ended_on_eos = n_new > 0 and int(new_tokens[-1]) in self._eos_ids()
-        reason = "stop" if scanner.stopped or ended_on_eos or n_new < params.max_tokens else "length"
+        reason: FinishReason = (
+            "stop" if scanner.stopped or ended_on_eos or n_new < params.max_tokens else "length"
+        )
         yield StreamPiece(text="", finish_reason=reason, prompt_tokens=n_prompt, completion_tokens=n_new)
 
     def _embed(self, texts: list[str]) -> tuple[list[list[float]], int]:

@@ -121,13 +121,13 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Any]:
     from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt")
+    document = None
     try:
         # The constructor silently turns a recursive alias into null: look for one in the nodes first.
         document = yaml.compose(text)
-        recursive = _recursive_alias(document)
-        if recursive is not None:
-            path, mark = recursive
-            message = "recursive YAML alias is not supported"
+        refused = _node_problem(document)
+        if refused is not None:
+            path, mark, message = refused
             problem = ConfigProblem(format_field_path(path), message, mark.line + 1, mark.column + 1)
             raise ConfigError([problem], source)
         root = yaml.load(text)
@@ -153,6 +153,9 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Any]:
         raise ConfigError([ConfigProblem("", f"invalid YAML: {e}")], source) from None
     except RecursionError:
         raise ConfigError([ConfigProblem("", "YAML nesting is too deep")], source) from None
+    except (ValueError, IndexError, KeyError, TypeError):
+        # How ruamel fails on an explicitly tagged scalar of the wrong type (``!!int abc``).
+        raise ConfigError([_bad_tagged_scalar(yaml, document)], source) from None
     if root is None:
         raise ConfigError(
             [ConfigProblem("", "the file is empty (expected project, env, providers, roles)")], source
@@ -179,41 +182,83 @@ def _yaml_error_text(e: Any) -> str:
     return "invalid YAML: " + ("; ".join(parts) if parts else "syntax error")
 
 
-def _recursive_alias(node: Any) -> tuple[FieldPath, Any] | None:
-    """Field path and mark of the first alias that refers to a node containing it, if any.
+def _node_problem(document: Any) -> tuple[FieldPath, Any, str] | None:
+    """Path, mark and message of the first node the loader refuses, before anything is built.
 
-    Each node is visited once, so an alias bomb stays linear.
+    Refused are tags other than the plain-data ones (so no constructor ever sees ``!!python/...``)
+    and aliases to a node that contains them (which the constructor would silently turn into
+    null). Each node is visited once, so an alias bomb stays linear.
     """
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
     done: set[int] = set()
     active: set[int] = set()
 
-    def visit(current: Any, path: FieldPath) -> tuple[FieldPath, Any] | None:
+    def bad_tag(node: Any, path: FieldPath) -> tuple[FieldPath, Any, str] | None:
+        tag = str(getattr(node.tag, "value", node.tag))
+        if tag in _PLAIN_TAGS:
+            return None
+        return path, node.start_mark, f"YAML tag {tag.replace('tag:yaml.org,2002:', '!!')} is not supported"
+
+    def visit(current: Any, path: FieldPath) -> tuple[FieldPath, Any, str] | None:
         if not isinstance(current, (MappingNode, SequenceNode)) or id(current) in done:
             return None
         active.add(id(current))
         if isinstance(current, MappingNode):
-            children = [(str(k.value), k.start_mark, v) for k, v in current.value]
+            children = [(str(k.value), k.start_mark, k, v) for k, v in current.value]
         else:
-            children = [(i, v.start_mark, v) for i, v in enumerate(current.value)]
-        for part, mark, child in children:
+            children = [(i, v.start_mark, None, v) for i, v in enumerate(current.value)]
+        for part, mark, key, child in children:
             if id(child) in active:
-                return (*path, part), mark
-            found = visit(child, (*path, part))
+                return (*path, part), mark, "recursive YAML alias is not supported"
+            found = (
+                (bad_tag(key, path) if key is not None else None)
+                or bad_tag(child, (*path, part))
+                or visit(child, (*path, part))
+            )
             if found is not None:
                 return found
         active.discard(id(current))
         done.add(id(current))
         return None
 
-    return visit(node, ())
+    return None if document is None else bad_tag(document, ()) or visit(document, ())
+
+
+def _bad_tagged_scalar(yaml: Any, document: Any) -> ConfigProblem:
+    """The first ``!!int`` / ``!!float`` / ``!!bool`` scalar whose text is not of that type."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    seen: set[int] = set()
+    stack: list[tuple[FieldPath, Any]] = [((), document)]
+    while stack:
+        path, node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for k, v in reversed(node.value):
+                stack += [((*path, str(k.value)), v), (path, k)]
+        elif isinstance(node, SequenceNode):
+            stack += [((*path, i), v) for i, v in reversed(list(enumerate(node.value)))]
+        elif isinstance(node, ScalarNode):
+            kind = str(getattr(node.tag, "value", node.tag)).removeprefix("tag:yaml.org,2002:")
+            if kind not in {"int", "float", "bool"}:
+                continue
+            try:
+                yaml.constructor.construct_object(node, deep=True)
+            except (ValueError, IndexError, KeyError, TypeError):
+                mark = node.start_mark
+                message = f"{node.value!r} is not a valid !!{kind}"
+                return ConfigProblem(format_field_path(path), message, mark.line + 1, mark.column + 1)
+    return ConfigProblem("", "invalid YAML: a tagged value cannot be read")
 
 
 #: Tags whose values are plain data. Any other tag (``!!python/...``, ``!!binary``, ``!!set``, a
 #: custom ``!tag``) is rejected: the loader never builds anything but plain data.
 _PLAIN_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "omap")
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "omap", "timestamp", "merge")
 )
 
 

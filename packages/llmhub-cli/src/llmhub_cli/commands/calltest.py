@@ -1,0 +1,75 @@
+"""``llmhub test``: make one real call to a role through llmhub-runtime."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import typer
+
+from llmhub_cli._output import Format, FormatOption
+
+__all__ = ["register"]
+
+
+def _usage(response: Any) -> dict[str, Any] | None:
+    usage = getattr(response, "usage", None)
+    if usage is None:
+        return None
+    dump = getattr(usage, "model_dump", None)
+    return dump(mode="json", exclude_none=True) if callable(dump) else None
+
+
+def test(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option("--role", "-r", help="The role to call.")],
+    prompt: Annotated[str, typer.Option("--prompt", "-p", help="User message (chat) or text to embed.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    fmt: FormatOption = Format.human,
+) -> None:
+    """Call ROLE once with PROMPT through llmhub.yaml (a real call; needs the provider's key)."""
+    from llmhub_runtime import LLMHub, LLMMode  # noqa: PLC0415
+
+    from llmhub_cli._output import Output  # noqa: PLC0415
+    from llmhub_cli._progress import spinner  # noqa: PLC0415
+    from llmhub_cli._project import project  # noqa: PLC0415
+
+    out = Output(Format.json if as_json else fmt)
+    hub = LLMHub(config_path=project(ctx).runtime_path)
+    resolved = hub.resolve(role)
+    started = time.perf_counter()
+    payload: dict[str, Any] = {
+        "role": role,
+        "provider": resolved.provider,
+        "model": resolved.model,
+        "mode": resolved.mode.value,
+    }
+    with spinner(f"calling {resolved.provider}/{resolved.model}..."):
+        if resolved.mode is LLMMode.EMBEDDING:
+            embedded = hub.embedding(role, input=prompt)
+            vector = [float(x) for x in embedded.data[0].embedding]
+            payload.update(model=getattr(embedded, "model", None) or resolved.model, dimensions=len(vector),
+                           embedding=vector, usage=_usage(embedded))
+        else:
+            response = hub.completion(role, messages=[{"role": "user", "content": prompt}])
+            choice = response.choices[0]
+            payload.update(model=response.model or resolved.model, content=choice.message.content or "",
+                           finish_reason=choice.finish_reason, usage=_usage(response))
+    payload["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+
+    def human(console: Any) -> None:
+        from rich.markup import escape  # noqa: PLC0415
+
+        if "embedding" in payload:
+            preview = ", ".join(f"{x:.4f}" for x in payload["embedding"][:6])
+            console.print(f"embedding of {payload['dimensions']} dimensions: [{preview}, ...]")
+        else:
+            console.print(escape(payload["content"]))
+
+    out.data(payload, human)
+    if not out.is_json:
+        out.info(f"{role} -> {payload['provider']}/{payload['model']} in {payload['duration_ms']:.0f} ms")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("test")(test)

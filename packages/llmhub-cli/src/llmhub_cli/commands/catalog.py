@@ -1,0 +1,185 @@
+"""``llmhub catalog show|search|refresh``: the models the generator chooses from."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from llmhub_cli._output import Format, FormatOption
+
+if TYPE_CHECKING:
+    from llmhub_catalog import Catalog, ModelRecord
+    from rich.console import Console
+
+__all__ = ["app", "record_row"]
+
+app = typer.Typer(help="Browse, search and refresh the model catalog.", no_args_is_help=True)
+
+
+class Kind(str, Enum):
+    chat = "chat"
+    embedding = "embedding"
+    image = "image"
+    audio = "audio"
+    other = "other"
+
+
+def _price(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def record_row(record: ModelRecord, details: bool) -> dict[str, Any]:
+    """JSON form of a record: the essentials, or the whole record with ``details``."""
+    if details:
+        return record.model_dump(mode="json")
+    return {
+        "id": record.id,
+        "provider": record.provider,
+        "model": record.model,
+        "name": record.name,
+        "kind": record.kind.value,
+        "context": record.limits.context,
+        "price_input": record.prices.input,
+        "price_output": record.prices.output,
+        "tiers": {"quality": record.tiers.quality, "cost": record.tiers.cost, "latency": record.tiers.latency},
+    }
+
+
+def _render(console: Console, records: list[ModelRecord], details: bool) -> None:
+    from rich.markup import escape  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(caption=f"{len(records)} model(s); tiers 1..5 (cost/latency 5 = most expensive/slowest)")
+    columns = ["provider/model", "kind", "context", "$ in/out per 1M", "tiers q/c/l"]
+    if details:
+        columns += ["capabilities", "modalities", "open", "arena", "released"]
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for record in records:
+        tiers = record.tiers
+        row = [
+            escape(f"{record.provider}/{record.model}"),
+            record.kind.value,
+            f"{record.limits.context:,}" if record.limits.context else "-",
+            f"{_price(record.prices.input)}/{_price(record.prices.output)}",
+            f"{tiers.quality}/{tiers.cost}/{tiers.latency}",
+        ]
+        if details:
+            caps = record.capabilities
+            flags = [name for name in ("tool_call", "structured_output", "reasoning", "attachments") if getattr(caps, name)]
+            overall = record.arena.overall if record.arena else None
+            row += [
+                ", ".join(flags) or "-",
+                f"{','.join(record.modalities.input)} -> {','.join(record.modalities.output)}",
+                "yes" if record.open_weights else "no",
+                f"{overall.rating:.0f}" if overall else "-",
+                record.release_date or "-",
+            ]
+        table.add_row(*row)
+    console.print(table)
+
+
+def _load() -> Catalog:
+    from llmhub_catalog import load_catalog  # noqa: PLC0415
+
+    return load_catalog()
+
+
+def _header(catalog: Catalog) -> dict[str, Any]:
+    return {"version": catalog.version, "source": catalog.source, "sha256": catalog.sha256, "models": len(catalog)}
+
+
+@app.command("show")
+def show(
+    provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="any-llm provider id (repeatable).")] = None,
+    kind: Annotated[Kind | None, typer.Option("--kind", "-k", help="Only models of this kind.")] = None,
+    details: Annotated[bool, typer.Option("--details", help="Capabilities, modalities, ratings, dates.")] = False,
+    include_deprecated: Annotated[bool, typer.Option("--include-deprecated", help="Keep deprecated models.")] = False,
+    fmt: FormatOption = Format.human,
+) -> None:
+    """List catalog models (default: every active model), optionally filtered."""
+    from llmhub_cli._output import Output  # noqa: PLC0415
+
+    out = Output(fmt)
+    catalog = _load()
+    if provider:
+        unknown = sorted(set(provider) - set(catalog.providers()))
+        if unknown:
+            from llmhub_cli._boundary import CliError  # noqa: PLC0415
+
+            raise CliError(
+                f"no models for provider(s) {', '.join(unknown)} in the catalog",
+                hint=f"providers with models: {', '.join(catalog.providers())}",
+            )
+    records = catalog.filter(
+        provider=provider or None, kind=kind.value if kind else None, include_deprecated=include_deprecated
+    )
+    if not out.is_json:
+        out.info(f"catalog {catalog.version} ({catalog.source}), {len(catalog)} models")
+    out.data(
+        {"catalog": _header(catalog), "models": [record_row(r, details) for r in records]},
+        lambda console: _render(console, records, details),
+    )
+
+
+def _search_score(record: ModelRecord, terms: list[str]) -> int:
+    fields = [record.id.lower(), record.name.lower(), (record.family or "").lower()]
+    score = 0
+    for term in terms:
+        if not any(term in value for value in fields):
+            return 0
+        score += 3 if term == record.model.lower() else 2 if record.model.lower().startswith(term) else 1
+    return score
+
+
+@app.command("search")
+def search(
+    text: Annotated[str, typer.Argument(help="Words to look for in model ids, names and families.")],
+    kind: Annotated[Kind | None, typer.Option("--kind", "-k", help="Only models of this kind.")] = None,
+    details: Annotated[bool, typer.Option("--details", help="Capabilities, modalities, ratings, dates.")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = 25,
+    fmt: FormatOption = Format.human,
+) -> None:
+    """Find models whose id, name or family contains every word of TEXT (exit 1 if none)."""
+    from llmhub_cli._output import Output  # noqa: PLC0415
+
+    terms = [t for t in text.lower().split() if t]
+    if not terms:
+        raise typer.BadParameter("give at least one word to search for", param_hint="TEXT")
+    out = Output(fmt)
+    catalog = _load()
+    pool = catalog.filter(kind=kind.value if kind else None, include_deprecated=True)
+    scored = [(s, r) for r in pool if (s := _search_score(r, terms))]
+    scored.sort(key=lambda item: (-item[0], item[1].deprecated, -item[1].tiers.quality, item[1].id))
+    records = [r for _, r in scored[:limit]]
+    out.data(
+        {"catalog": _header(catalog), "query": text, "models": [record_row(r, details) for r in records]},
+        lambda console: _render(console, records, details),
+    )
+    if not records:
+        out.error(f"no model matches {text!r}")
+        raise typer.Exit(1)
+
+
+@app.command("refresh")
+def refresh(
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds allowed per download.")] = 30.0,
+    fmt: FormatOption = Format.human,
+) -> None:
+    """Download fresh models.dev data and Arena ratings into the cache (a failure keeps the old cache)."""
+    from llmhub_catalog import refresh_catalog  # noqa: PLC0415
+
+    from llmhub_cli._output import Output  # noqa: PLC0415
+    from llmhub_cli._progress import spinner  # noqa: PLC0415
+
+    out = Output(fmt)
+    out.info("refreshing the catalog from models.dev and the Arena ratings table...")
+    with spinner("downloading..."):
+        catalog = refresh_catalog(timeout=timeout)
+    out.data(
+        {"catalog": _header(catalog)},
+        lambda console: console.print(f"catalog {catalog.version}: {len(catalog)} models (sha256 {catalog.sha256[:12]})"),
+    )
+    out.success("catalog cache refreshed; `llmhub generate --check` tells whether llmhub.yaml is now stale")

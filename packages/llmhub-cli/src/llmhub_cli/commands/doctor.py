@@ -1,0 +1,237 @@
+"""``llmhub doctor`` (a checklist with fixes) and ``llmhub status`` (a one-screen summary)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from llmhub_cli._output import Format, FormatOption
+
+if TYPE_CHECKING:
+    from llmhub_cli._project import Project
+
+__all__ = ["Check", "register"]
+
+_CATALOG_OLD_DAYS = 90
+
+
+@dataclass
+class Check:
+    """One line of the checklist. ``status`` is ok, warn or fail; ``fix`` says what to do."""
+
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+
+def _spec_checks(proj: Project, checks: list[Check]) -> Any:
+    from llmhub_generator.errors import SpecError  # noqa: PLC0415
+    from llmhub_generator.spec import load_spec  # noqa: PLC0415
+
+    from llmhub_cli._project import display  # noqa: PLC0415
+
+    if not proj.spec_path.is_file():
+        checks.append(Check("spec", "fail", f"no {display(proj.spec_path)}", "run `llmhub init`"))
+        return None
+    try:
+        loaded = load_spec(display(proj.spec_path))
+    except SpecError as exc:
+        first = exc.problems[0].render(display(proj.spec_path))
+        more = f" (+{len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        checks.append(Check("spec", "fail", first + more, "run `llmhub spec validate` and fix each problem"))
+        return None
+    checks.append(Check("spec", "ok", f"{loaded.source}: {len(loaded.spec.roles)} role(s) valid"))
+    return loaded
+
+
+def _runtime_checks(proj: Project, loaded: Any, checks: list[Check]) -> Any:
+    from llmhub_runtime.errors import ConfigError  # noqa: PLC0415
+
+    from llmhub_cli._project import display  # noqa: PLC0415
+    from llmhub_cli._state import read_runtime  # noqa: PLC0415
+
+    path = proj.runtime_path
+    if not path.is_file():
+        checks.append(Check("runtime", "fail", f"no {display(path)}", "run `llmhub generate`"))
+        return None
+    try:
+        runtime = read_runtime(path, check_provider_ids=True)
+    except ConfigError as exc:
+        checks.append(Check("runtime", "fail", str(exc).splitlines()[0], "fix it or run `llmhub generate --force`"))
+        return None
+    checks.append(Check("runtime", "ok", f"{display(path)}: {len(runtime.config.roles)} role(s) load"))
+    if runtime.hand_edited:
+        checks.append(Check("runtime edits", "warn", "llmhub.yaml was edited by hand since generation",
+                            "move the change into llmhub.spec.yaml, then `llmhub generate --force`"))
+    if loaded is not None:
+        missing = [r for r in loaded.spec.roles if r not in runtime.config.roles]
+        extra = [r for r in runtime.config.roles if r not in loaded.spec.roles]
+        if runtime.spec_sha256 != loaded.sha256 or missing or extra:
+            detail = "the spec changed since generation"
+            if missing:
+                detail += f"; not generated: {', '.join(missing)}"
+            if extra:
+                detail += f"; no longer in the spec: {', '.join(extra)}"
+            checks.append(Check("runtime in sync", "warn", detail, "run `llmhub generate`"))
+        else:
+            checks.append(Check("runtime in sync", "ok", "generated from the current spec"))
+    return runtime
+
+
+def _key_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
+    if runtime is not None:
+        providers = {n: (p.env_key, p.api_base) for n, p in runtime.config.providers.items()}
+    elif loaded is not None:
+        providers = {n: (p.env_key, p.api_base) for n, p in loaded.spec.providers.items() if p.enabled}
+    else:
+        return
+    for name, (env_key, _api_base) in providers.items():
+        if env_key is None:
+            continue
+        if os.environ.get(env_key):
+            checks.append(Check(f"key {name}", "ok", f"{env_key} is set"))
+        else:
+            checks.append(Check(f"key {name}", "fail", f"{env_key} is not set",
+                                f"export {env_key}=... (see .env.example)"))
+
+
+def _catalog_check(runtime: Any, checks: list[Check]) -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    from llmhub_catalog import CatalogError, load_catalog  # noqa: PLC0415
+
+    try:
+        catalog = load_catalog()
+    except CatalogError as exc:
+        checks.append(Check("catalog", "fail", str(exc), "reinstall llmhub-catalog or `llmhub catalog refresh`"))
+        return
+    detail = f"{catalog.version} ({catalog.source}, {len(catalog)} models)"
+    try:
+        age = (dt.date.today() - dt.date.fromisoformat(catalog.version[:10])).days
+    except ValueError:
+        age = None
+    if age is not None:
+        detail += f", {age} days old"
+    if age is not None and age > _CATALOG_OLD_DAYS:
+        checks.append(Check("catalog", "warn", detail, "run `llmhub catalog refresh`, then `llmhub generate`"))
+    else:
+        checks.append(Check("catalog", "ok", detail))
+    if runtime is not None and runtime.catalog_sha256 and runtime.catalog_sha256 != catalog.fingerprint:
+        checks.append(Check("catalog in sync", "warn",
+                            f"llmhub.yaml was generated from catalog {runtime.catalog_version}",
+                            "run `llmhub generate` to choose from the current catalog"))
+
+
+def _local_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
+    import importlib.util  # noqa: PLC0415
+    import socket  # noqa: PLC0415
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    installed = importlib.util.find_spec("llmhub_local") is not None
+    checks.append(Check("llmhub-local", "ok" if installed else "warn",
+                        "installed" if installed else "not installed (optional: local models)",
+                        "" if installed else 'pip install "llmhub[local]"'))
+    source = runtime.config.providers if runtime is not None else (loaded.spec.providers if loaded else {})
+    for name, provider in source.items():
+        if not provider.api_base:
+            continue
+        parts = urlsplit(provider.api_base)
+        host = parts.hostname or ""
+        if host not in {"127.0.0.1", "localhost", "::1"}:
+            continue
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                checks.append(Check(f"server {name}", "ok", f"{provider.api_base} answers"))
+        except OSError:
+            checks.append(Check(f"server {name}", "fail", f"nothing listens at {provider.api_base}",
+                                "start the server (e.g. `llmhub local ...` or llama-server)"))
+
+
+def doctor(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
+    """Check the spec, llmhub.yaml, API keys, catalog age and local servers; print fixes (exit 1 on failures)."""
+    from llmhub_cli._output import Output  # noqa: PLC0415
+    from llmhub_cli._project import project  # noqa: PLC0415
+
+    proj = project(ctx)
+    checks: list[Check] = []
+    loaded = _spec_checks(proj, checks)
+    runtime = _runtime_checks(proj, loaded, checks)
+    _key_checks(runtime, loaded, checks)
+    _catalog_check(runtime, checks)
+    _local_checks(runtime, loaded, checks)
+    failed = [c for c in checks if c.status == "fail"]
+
+    def human(console: Any) -> None:
+        from rich.markup import escape  # noqa: PLC0415
+
+        marks = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
+        for check in checks:
+            console.print(f"{marks[check.status]} {escape(check.name)}: {escape(check.detail)}")
+            if check.fix:
+                console.print(f"    fix: {escape(check.fix)}")
+
+    out = Output(fmt)
+    out.data({"root": str(proj.root), "ok": not failed, "checks": [asdict(c) for c in checks]}, human)
+    if failed:
+        out.error(f"{len(failed)} check(s) failed")
+        raise typer.Exit(1)
+
+
+def status(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
+    """One-screen summary: project, spec, llmhub.yaml state and roles (no network, no catalog)."""
+    import hashlib  # noqa: PLC0415
+
+    from llmhub_runtime.errors import ConfigError  # noqa: PLC0415
+
+    from llmhub_cli._output import Output  # noqa: PLC0415
+    from llmhub_cli._project import display, project  # noqa: PLC0415
+    from llmhub_cli._state import read_runtime  # noqa: PLC0415
+
+    proj = project(ctx)
+    spec_path = proj.require_spec()
+    spec_sha = hashlib.sha256(spec_path.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
+    info: dict[str, Any] = {"root": str(proj.root.resolve()), "spec": display(spec_path),
+                            "runtime": display(proj.runtime_path)}
+    if not proj.runtime_path.is_file():
+        info.update(runtime_state="missing", roles={})
+    else:
+        try:
+            runtime = read_runtime(proj.runtime_path)
+        except ConfigError as exc:
+            info.update(runtime_state="invalid", problem=str(exc).splitlines()[0], roles={})
+        else:
+            if runtime.generated and runtime.hand_edited:
+                state = "hand-edited"
+            elif not runtime.generated:
+                state = "not generated by llmhub"
+            elif runtime.spec_sha256 != spec_sha:
+                state = "stale (spec changed)"
+            else:
+                state = "up to date"
+            info.update(
+                project=runtime.config.project,
+                runtime_state=state,
+                catalog_version=runtime.catalog_version,
+                roles={n: f"{r.provider}/{r.model}" for n, r in runtime.config.roles.items()},
+            )
+
+    def human(console: Any) -> None:
+        from rich.markup import escape  # noqa: PLC0415
+
+        console.print(f"root     {escape(info['root'])}")
+        console.print(f"spec     {escape(info['spec'])}")
+        console.print(f"runtime  {escape(info['runtime'])}: {info['runtime_state']}")
+        for role, model in info["roles"].items():
+            console.print(f"  {escape(role)} -> {escape(model)}")
+
+    Output(fmt).data(info, human)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)
+    app.command("status")(status)
