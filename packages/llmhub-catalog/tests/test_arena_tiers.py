@@ -30,14 +30,21 @@ def test_canonical_shape_round_trips(arena_doc: dict[str, Any]) -> None:
 
 def test_pages_shape() -> None:
     table = parse_arena_table(
-        {"fetched_at": "2026-10-05T06:19:52", "pages": {"text/coding": [["gpt-5.5-high", 1500.0, 1490.0, 1510.0, 100, 1, 2]],
-                                                         "vision/overall": [["gpt-5.5-high", 1300.0, None, None, 50, 1, 2]]}}
+        {
+            "fetched_at": "2026-10-05T06:19:52",
+            "pages": {
+                "text/coding": [["gpt-5.5-high", 1500.0, 1490.0, 1510.0, 100, 1, 2]],
+                "vision/overall": [["gpt-5.5-high", 1300.0, None, None, 50, 1, 2]],
+            },
+        }
     )
     assert table.date == "2026-10-05"
     assert set(table.models["gpt-5.5-high"].ratings) == {"coding", "vision"}
 
 
-@pytest.mark.parametrize("bad", [[], {"nothing": 1}, {"tasks": {"overall": [["x", "X", "not a number", 0, 0, 0, 1]]}}])
+@pytest.mark.parametrize(
+    "bad", [[], {"nothing": 1}, {"tasks": {"overall": [["x", "X", "not a number", 0, 0, 0, 1]]}}]
+)
 def test_bad_tables_are_clear_errors(bad: Any) -> None:
     with pytest.raises(SourceDataError):
         parse_arena_table(bad)
@@ -74,7 +81,10 @@ def test_matcher(arena_doc: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("args", "kind"),
     [
-        (("text-embedding-3-large", "text-embedding-3-large", "text-embedding", ["text"], ["text"]), "embedding"),
+        (
+            ("text-embedding-3-large", "text-embedding-3-large", "text-embedding", ["text"], ["text"]),
+            "embedding",
+        ),
         (("Qwen/Qwen3-Embedding-8B", "Qwen3 Embedding 8B", "qwen", ["text"], ["text"]), "embedding"),
         (("gpt-image-1", "GPT Image 1", "gpt-image", ["text", "image"], ["image"]), "image"),
         (("whisper-1", "Whisper", "whisper", ["audio"], ["text"]), "audio"),
@@ -115,7 +125,11 @@ def test_quality_tier_is_monotonic(rating: float, gap: float) -> None:
     assert quality_tier(rating, top) >= quality_tier(rating - gap, top)
 
 
-@given(st.floats(min_value=0, max_value=500), st.floats(min_value=0, max_value=500), st.floats(min_value=1, max_value=3))
+@given(
+    st.floats(min_value=0, max_value=500),
+    st.floats(min_value=0, max_value=500),
+    st.floats(min_value=1, max_value=3),
+)
 def test_cost_tier_is_monotonic(price_in: float, price_out: float, factor: float) -> None:
     low, _ = cost_tier({"input": price_in, "output": price_out})
     high, _ = cost_tier({"input": price_in * factor, "output": price_out * factor})

@@ -56,8 +56,10 @@ def test_flagships_have_arena_ratings(catalog: Catalog, model_id: str) -> None:
     assert record.arena is not None, model_id
     overall = record.arena.overall
     assert overall is not None
-    assert overall.ci_lower is not None and overall.ci_lower <= overall.rating <= (overall.ci_upper or 0)
-    assert overall.votes and overall.votes > 1000
+    assert overall.ci_lower is not None
+    assert overall.ci_lower <= overall.rating <= (overall.ci_upper or 0)
+    assert overall.votes
+    assert overall.votes > 1000
     assert record.tiers.quality_basis == "arena"
 
 
@@ -72,16 +74,26 @@ def test_any_llm_provider_ids_are_used(catalog: Catalog) -> None:
 def test_capabilities_are_real(catalog: Catalog) -> None:
     # The reference catalog had every flag False; this one must not.
     gpt = catalog.get("openai/gpt-4.1")
-    assert gpt.capabilities.tool_call and gpt.capabilities.structured_output and gpt.capabilities.attachments
+    assert gpt.capabilities.tool_call
+    assert gpt.capabilities.structured_output
+    assert gpt.capabilities.attachments
     assert "image" in gpt.modalities.input
-    assert gpt.limits.context and gpt.limits.context > 1_000_000
-    assert gpt.prices.input == 2.0 and gpt.prices.output == 8.0
+    assert gpt.limits.context
+    assert gpt.limits.context > 1_000_000
+    assert gpt.prices.input == 2.0
+    assert gpt.prices.output == 8.0
     assert catalog.get("openai/o3").capabilities.reasoning
 
 
 @pytest.mark.parametrize(
     "model_id",
-    ["openai/text-embedding-3-large", "google/gemini-embedding-001", "mistral/mistral-embed", "azure/cohere-embed-v-4-0", "huggingface/Qwen/Qwen3-Embedding-8B"],
+    [
+        "openai/text-embedding-3-large",
+        "google/gemini-embedding-001",
+        "mistral/mistral-embed",
+        "azure/cohere-embed-v-4-0",
+        "huggingface/Qwen/Qwen3-Embedding-8B",
+    ],
 )
 def test_embedding_models_are_recognised(catalog: Catalog, model_id: str) -> None:
     assert catalog.get(model_id).kind is ModelKind.EMBEDDING
@@ -120,9 +132,12 @@ def test_filter(catalog: Catalog) -> None:
     assert found
     for r in found:
         assert r.provider in ("openai", "anthropic")
-        assert r.capabilities.tool_call and r.capabilities.structured_output
-        assert r.limits.context is not None and r.limits.context >= 200_000
-        assert r.prices.blended is not None and r.prices.blended <= 10.0
+        assert r.capabilities.tool_call
+        assert r.capabilities.structured_output
+        assert r.limits.context is not None
+        assert r.limits.context >= 200_000
+        assert r.prices.blended is not None
+        assert r.prices.blended <= 10.0
         assert not r.deprecated
     assert len(catalog.filter(include_deprecated=True)) == len(catalog)
     assert catalog.filter(where=lambda r: r.id == "openai/gpt-4.1")[0].model == "gpt-4.1"
@@ -143,7 +158,9 @@ def test_load_does_not_import_pydantic_or_any_llm() -> None:
         "import sys, llmhub_catalog; c = llmhub_catalog.load_catalog('bundled'); "
         "print(len(c), 'pydantic' in sys.modules, 'any_llm' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert int(out[0]) > 1000
     assert out[1:] == ["False", "False"]
 

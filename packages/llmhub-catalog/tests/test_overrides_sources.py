@@ -25,7 +25,8 @@ def test_bundled_overrides_parse_and_are_applied() -> None:
     parsed = bundled_overrides(catalog_provider_ids())
     assert parsed.arena["*/mistral-large-latest"] == "mistral / mistral-large-3"
     record = load_catalog("bundled").get("mistral/mistral-large-latest")
-    assert record.arena is not None and record.arena.match == "override"
+    assert record.arena is not None
+    assert record.arena.match == "override"
 
 
 def test_user_overrides_patch_records(tmp_path: Path) -> None:
@@ -42,12 +43,14 @@ def test_user_overrides_patch_records(tmp_path: Path) -> None:
     base = load_catalog("bundled", overrides=False)
     catalog = load_catalog("bundled", overrides=path)
     gpt = catalog.get("openai/gpt-4.1")
-    assert gpt.deprecated and gpt.limits.context == 5000
+    assert gpt.deprecated
+    assert gpt.limits.context == 5000
     assert gpt.limits.output == base.get("openai/gpt-4.1").limits.output  # partial patch
     assert catalog.get("openai/gpt-4o").arena is None
     assert catalog.get("openai/gpt-4o").tiers.quality_basis != "arena"
     assert "openai/gpt-4.1-mini" not in catalog
-    assert catalog.sha256 == base.sha256 and catalog.fingerprint != base.fingerprint
+    assert catalog.sha256 == base.sha256
+    assert catalog.fingerprint != base.fingerprint
 
 
 def test_user_overrides_yaml_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,15 +63,27 @@ def test_user_overrides_yaml_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyP
 @pytest.mark.parametrize(
     ("text", "suffix", "message", "line"),
     [
-        ('{\n  "models": {\n    "openia/gpt-4.1": {"kind": "chat"}\n  }\n}', ".json", "unknown provider 'openia'", 3),
-        ('{\n  "models": {\n    "openai/gpt-4.1": {"kind": "robot"}\n  }\n}', ".json", "models.openai/gpt-4.1.kind", 3),
+        (
+            '{\n  "models": {\n    "openia/gpt-4.1": {"kind": "chat"}\n  }\n}',
+            ".json",
+            "unknown provider 'openia'",
+            3,
+        ),
+        (
+            '{\n  "models": {\n    "openai/gpt-4.1": {"kind": "robot"}\n  }\n}',
+            ".json",
+            "models.openai/gpt-4.1.kind",
+            3,
+        ),
         ('{\n  "modles": {}\n}', ".json", "modles", 2),
         ('{\n  "models": {,}\n}', ".json", "invalid JSON", 2),
         ("models:\n  x/y: [\n", ".yaml", "invalid YAML", None),
         ('{"models": {"openai/gpt-4.1": {"provider": "openia"}}}', ".json", "unknown any-llm provider", 1),
     ],
 )
-def test_bad_overrides_are_clear_errors(tmp_path: Path, text: str, suffix: str, message: str, line: int | None) -> None:
+def test_bad_overrides_are_clear_errors(
+    tmp_path: Path, text: str, suffix: str, message: str, line: int | None
+) -> None:
     path = tmp_path / f"overrides{suffix}"
     path.write_text(text)
     with pytest.raises(OverridesError) as excinfo:
@@ -95,7 +110,8 @@ def test_extra_source_adds_models() -> None:
     catalog = load_catalog("bundled", extra_sources=[StaticSource("llmhub-local", [LOCAL_MODEL])])
     record = catalog.get("llamacpp/smollm2-135m-instruct")
     assert record.source == "llmhub-local"
-    assert record.tiers.cost == 1 and record.tiers.quality_basis == "default"
+    assert record.tiers.cost == 1
+    assert record.tiers.quality_basis == "default"
     assert "llamacpp" in catalog.providers()
     assert catalog.filter(provider="llamacpp", kind="chat") == [record]
     assert catalog.fingerprint != catalog.sha256

@@ -21,12 +21,13 @@ def _refresh(server: LocalServer, models_dev: Any, arena: Any, **kwargs: Any) ->
     return refresh_catalog(models_dev_url=md_url, arena_url=arena_url, timeout=5, **kwargs)
 
 
-def test_refresh_writes_a_valid_cache(server: LocalServer, models_dev_doc: Any, arena_doc: Any, _isolated_cache: Path) -> None:
+def test_refresh_writes_a_valid_cache(server: LocalServer, models_dev_doc: Any, arena_doc: Any) -> None:
     catalog = _refresh(server, models_dev_doc, arena_doc)
     assert catalog.source == "live"
     assert "some-gateway/gpt-4.1" not in catalog  # no any-llm route
     gpt = catalog.get("openai/gpt-4.1")
-    assert gpt.arena is not None and gpt.arena.ratings["coding"].rating == 1420.0
+    assert gpt.arena is not None
+    assert gpt.arena.ratings["coding"].rating == 1420.0
     assert gpt.release_date == "2025-04-14"
     assert catalog.get("openai/text-embedding-3-small").kind.value == "embedding"
     assert catalog.get("anthropic/claude-sonnet-4-5-20250929").tiers.quality == 5
@@ -136,7 +137,9 @@ def test_stale_cache_refreshes_when_asked(server: LocalServer, models_dev_doc: A
 
 def test_failed_refresh_in_auto_mode_falls_back(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="llmhub_catalog"):
-        catalog = load_catalog(refresh_if_stale=True, models_dev_url="http://127.0.0.1:9/x", arena_url=None, timeout=1)
+        catalog = load_catalog(
+            refresh_if_stale=True, models_dev_url="http://127.0.0.1:9/x", arena_url=None, timeout=1
+        )
     assert catalog.source == "bundled"
     assert any("refresh failed" in r.getMessage() for r in caplog.records)
 

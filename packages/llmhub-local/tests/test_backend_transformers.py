@@ -62,7 +62,9 @@ def test_tiny_max_tokens_and_usage(tiny: TransformersRunner) -> None:
     assert reply.usage is not None
     assert reply.usage.completion_tokens <= 7
     assert reply.usage.prompt_tokens > 3
-    chunks = list(tiny.create_chat_completion_streaming([{"role": "user", "content": "one two"}], max_tokens=7))
+    chunks = list(
+        tiny.create_chat_completion_streaming([{"role": "user", "content": "one two"}], max_tokens=7)
+    )
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == reply.choices[0].message.content
     assert chunks[-1].choices[0].finish_reason == reply.choices[0].finish_reason
     assert chunks[-1].usage == reply.usage
@@ -78,7 +80,9 @@ def test_tiny_stop_sequences(tiny: TransformersRunner) -> None:
 
 
 def test_tiny_static_cache_gives_the_same_greedy_text(tiny_folder: Path, tiny: TransformersRunner) -> None:
-    with TransformersRunner(ModelConfig(model=str(tiny_folder), temperature=0, max_tokens=10, static_cache=True)) as fast:
+    with TransformersRunner(
+        ModelConfig(model=str(tiny_folder), temperature=0, max_tokens=10, static_cache=True)
+    ) as fast:
         assert fast.generate_text("one two three") == tiny.generate_text("one two three", max_tokens=10)
 
 
@@ -139,7 +143,11 @@ def test_minilm_matches_sentence_transformers(minilm: TransformersRunner) -> Non
     texts = ["Local models are first-class.", "short"]
     reference = st.SentenceTransformer(str(minilm.resolved_model.path), device="cpu").encode(texts)
     ours = [e.embedding for e in minilm.create_embedding(texts).data]
-    worst = max(abs(float(r) - o) for row_r, row_o in zip(reference, ours, strict=True) for r, o in zip(row_r, row_o, strict=True))
+    worst = max(
+        abs(float(r) - o)
+        for row_r, row_o in zip(reference, ours, strict=True)
+        for r, o in zip(row_r, row_o, strict=True)
+    )
     assert worst < 1e-5
 
 

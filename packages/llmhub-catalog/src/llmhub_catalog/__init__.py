@@ -85,7 +85,7 @@ _LAZY = {
 
 def _version() -> str:
     # importlib.metadata costs ~30 ms to import: read the version on first access only.
-    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+    from importlib.metadata import PackageNotFoundError, version
 
     try:
         return version("llmhub-catalog")

@@ -143,7 +143,9 @@ def parse_arena_table(data: Any, *, source: str = "") -> ArenaTable:
                 models[str(key)] = {"name": name if isinstance(name, str) else str(key), "ratings": ratings}
         source = source or str(data.get("source") or "")
     else:
-        tasks_holder = data.get("ratings") if isinstance(data.get("ratings"), Mapping) else data
+        tasks_holder: Mapping[str, Any] = (
+            data["ratings"] if isinstance(data.get("ratings"), Mapping) else data
+        )
         if isinstance(tasks_holder.get("tasks"), Mapping):
             date = tasks_holder.get("date") if isinstance(tasks_holder.get("date"), str) else None
             source = source or str(tasks_holder.get("source") or "")
@@ -163,7 +165,7 @@ def parse_arena_table(data: Any, *, source: str = "") -> ArenaTable:
                 category = _category_from_page(str(page))
                 for row in rows if isinstance(rows, list) else ():
                     if isinstance(row, list) and len(row) >= 5 and isinstance(row[0], str):
-                        score = _score(*row[1:5], None)
+                        score = _score(row[1], row[2], row[3], row[4], None)
                         if score is not None:
                             entry = models.setdefault(row[0], {"name": row[0], "ratings": {}})
                             entry["ratings"][category] = score
@@ -178,7 +180,9 @@ def parse_arena_table(data: Any, *, source: str = "") -> ArenaTable:
         categories.remove("overall")
         categories.insert(0, "overall")
     return ArenaTable(
-        models={k: ArenaEntry(display_name=v["name"], ratings=v["ratings"]) for k, v in sorted(models.items())},
+        models={
+            k: ArenaEntry(display_name=v["name"], ratings=v["ratings"]) for k, v in sorted(models.items())
+        },
         date=date,
         source=source,
         attribution=str(data.get("attribution") or ARENA_ATTRIBUTION)

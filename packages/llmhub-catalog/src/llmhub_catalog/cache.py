@@ -43,7 +43,7 @@ def default_cache_dir() -> Path:
     configured = os.environ.get(CACHE_DIR_ENV)
     if configured:
         return Path(configured)
-    import platformdirs  # noqa: PLC0415 - only needed when the cache is used
+    import platformdirs
 
     return Path(platformdirs.user_cache_dir("llmhub", appauthor=False)) / "catalog"
 
@@ -74,7 +74,9 @@ def cache_age(snapshot: Snapshot, now: float | None = None) -> float:
     return max(0.0, (time.time() if now is None else now) - fetched)
 
 
-def write_cache(payload: Mapping[str, Any], cache_dir: str | Path | None = None, *, fetched_at: float | None = None) -> Path:
+def write_cache(
+    payload: Mapping[str, Any], cache_dir: str | Path | None = None, *, fetched_at: float | None = None
+) -> Path:
     """Write ``payload`` as the cached catalog, atomically; return the file's path."""
     path = cache_path(cache_dir)
     write_snapshot(path, payload, fetched_at=time.time() if fetched_at is None else fetched_at, origin="live")

@@ -27,7 +27,18 @@ _KINDS = ("chat", "embedding", "image", "audio", "other")
 # provider, catalog provider, kind, deprecated, open weights, capability bits, modalities in,
 # modalities out, context, input price, output price, blended price
 _Facts = tuple[
-    str, str, str, bool, bool, int, frozenset[str], frozenset[str], int | None, float | None, float | None, float | None
+    str,
+    str,
+    str,
+    bool,
+    bool,
+    int,
+    frozenset[str],
+    frozenset[str],
+    int | None,
+    float | None,
+    float | None,
+    float | None,
 ]
 
 
@@ -113,7 +124,7 @@ class Catalog:
         return self._records
 
     def _build(self) -> tuple[ModelRecord, ...]:
-        from llmhub_catalog.models import ArenaRatings, ArenaScore  # noqa: PLC0415 - lazy: pydantic
+        from llmhub_catalog.models import ArenaRatings, ArenaScore
 
         shared: dict[str, tuple[str, dict[str, ArenaScore]]] = {}
         for key, entry in (self._arena.get("models") or {}).items():
@@ -242,7 +253,9 @@ class Catalog:
         needed = tuple(capabilities)
         unknown = set(needed) - set(CAPABILITIES)
         if unknown:
-            raise ValueError(f"unknown capability(ies) {sorted(unknown)}; capabilities are {', '.join(CAPABILITIES)}")
+            raise ValueError(
+                f"unknown capability(ies) {sorted(unknown)}; capabilities are {', '.join(CAPABILITIES)}"
+            )
         mask = 0
         for name in needed:
             mask |= 1 << CAPABILITIES.index(name)
@@ -253,7 +266,20 @@ class Catalog:
         # One pass over precomputed plain tuples: attribute access on nested models is the
         # expensive part of filtering, so it is done once per catalog, not once per filter.
         for index, facts in enumerate(self._facts()):
-            prov, cat_prov, kind_value, deprecated, weights, caps, ins, outs, context, p_in, p_out, blended = facts
+            (
+                prov,
+                cat_prov,
+                kind_value,
+                deprecated,
+                weights,
+                caps,
+                ins,
+                outs,
+                context,
+                p_in,
+                p_out,
+                blended,
+            ) = facts
             if providers is not None and prov not in providers:
                 continue
             if catalog_providers is not None and cat_prov not in catalog_providers:
@@ -286,7 +312,7 @@ class Catalog:
 
     def _facts(self) -> list[_Facts]:
         if self._facts_cache is None:
-            facts = []
+            facts: list[_Facts] = []
             for r in self.records:
                 caps = r.capabilities
                 bits = sum(1 << i for i, name in enumerate(CAPABILITIES) if getattr(caps, name))
@@ -298,8 +324,8 @@ class Catalog:
                         r.deprecated,
                         r.open_weights,
                         bits,
-                        frozenset(r.modalities.input),
-                        frozenset(r.modalities.output),
+                        frozenset[str](r.modalities.input),
+                        frozenset[str](r.modalities.output),
                         r.limits.context,
                         r.prices.input,
                         r.prices.output,
@@ -311,7 +337,7 @@ class Catalog:
 
 
 def _construct(row: Mapping[str, Any], arena: ArenaRatings | None) -> ModelRecord:
-    from llmhub_catalog.models import (  # noqa: PLC0415 - lazy: pydantic
+    from llmhub_catalog.models import (
         Capabilities,
         Limits,
         Modalities,
@@ -333,7 +359,9 @@ def _construct(row: Mapping[str, Any], arena: ArenaRatings | None) -> ModelRecor
         family=row["family"],
         kind=ModelKind(row["kind"]),
         capabilities=Capabilities.model_construct(**row["capabilities"]),
-        modalities=Modalities.model_construct(input=tuple(modalities["input"]), output=tuple(modalities["output"])),
+        modalities=Modalities.model_construct(
+            input=tuple(modalities["input"]), output=tuple(modalities["output"])
+        ),
         limits=Limits.model_construct(**row["limits"]),
         prices=Prices.model_construct(**row["prices"]),
         open_weights=row["open_weights"],

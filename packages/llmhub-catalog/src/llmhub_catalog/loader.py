@@ -53,7 +53,9 @@ def _bundled_version() -> str:
         return ""
 
 
-def _auto(cache_dir: str | Path | None, ttl: float, refresh_if_stale: bool, refresh_kwargs: dict[str, Any]) -> tuple[Snapshot | Catalog, str]:
+def _auto(
+    cache_dir: str | Path | None, ttl: float, refresh_if_stale: bool, refresh_kwargs: dict[str, Any]
+) -> tuple[Snapshot | Catalog, str]:
     cached: Snapshot | None = None
     try:
         cached = read_cache(cache_dir)
@@ -63,19 +65,25 @@ def _auto(cache_dir: str | Path | None, ttl: float, refresh_if_stale: bool, refr
         else:
             logger.debug("no catalog cache: %s", exc)
     if cached is not None and cached.version < _bundled_version():
-        logger.info("the catalog cache (%s) is older than the bundled snapshot; using the snapshot", cached.version)
+        logger.info(
+            "the catalog cache (%s) is older than the bundled snapshot; using the snapshot", cached.version
+        )
         cached = None
     stale = cached is None or cache_age(cached) > ttl
     if stale and refresh_if_stale:
-        from llmhub_catalog.refresh import refresh_catalog  # noqa: PLC0415 - network code only when asked
+        from llmhub_catalog.refresh import refresh_catalog
 
         try:
             return refresh_catalog(cache_dir=cache_dir, **refresh_kwargs), "live"
         except CatalogError as exc:
-            logger.warning("catalog refresh failed, using the %s: %s", "cache" if cached else "bundled snapshot", exc)
+            logger.warning(
+                "catalog refresh failed, using the %s: %s", "cache" if cached else "bundled snapshot", exc
+            )
     if cached is not None:
         if stale:
-            logger.info("the catalog cache is %.1f hours old (ttl %.1f h)", cache_age(cached) / 3600, ttl / 3600)
+            logger.info(
+                "the catalog cache is %.1f hours old (ttl %.1f h)", cache_age(cached) / 3600, ttl / 3600
+            )
         return cached, "cache"
     return _bundled(), "bundled"
 
@@ -86,7 +94,7 @@ def load_catalog(
     cache_dir: str | Path | None = None,
     ttl: float = DEFAULT_TTL,
     refresh_if_stale: bool = False,
-    overrides: str | Path | None | Literal[False] = None,
+    overrides: str | Path | Literal[False] | None = None,
     extra_sources: Iterable[ModelSource] | None = None,
     **refresh_kwargs: Any,
 ) -> Catalog:
@@ -120,7 +128,7 @@ def load_catalog(
     elif source == "cache":
         loaded, origin = read_cache(cache_dir), "cache"
     elif source == "live":
-        from llmhub_catalog.refresh import refresh_catalog  # noqa: PLC0415
+        from llmhub_catalog.refresh import refresh_catalog
 
         loaded, origin = refresh_catalog(cache_dir=cache_dir, **refresh_kwargs), "live"
     else:
@@ -128,8 +136,8 @@ def load_catalog(
 
     if isinstance(loaded, Catalog):
         rows, arena, version, sha, sources, path = (
-            list(loaded._rows),  # noqa: SLF001 - same package
-            dict(loaded._arena),  # noqa: SLF001
+            [dict(row) for row in loaded._rows],
+            dict(loaded._arena),
             loaded.version,
             loaded.sha256,
             dict(loaded.sources),
@@ -151,18 +159,20 @@ def load_catalog(
         rows, fingerprint_extra = _apply_user_overrides(rows, arena, Path(overrides_path))
 
     if extra_sources is None:
-        from llmhub_catalog.sources import registered_sources  # noqa: PLC0415
+        from llmhub_catalog.sources import registered_sources
 
         extra_sources = registered_sources()
     extra = list(extra_sources)
     extra_records = []
     if extra:
-        from llmhub_catalog.sources import collect_records  # noqa: PLC0415
+        from llmhub_catalog.sources import collect_records
 
         extra_records = collect_records(extra)
 
     if not rows and not extra_records:
-        raise CatalogError(f"the catalog from {path} is empty after overrides: refusing to use an empty catalog")
+        raise CatalogError(
+            f"the catalog from {path} is empty after overrides: refusing to use an empty catalog"
+        )
     return Catalog(
         rows,
         arena=arena,
@@ -176,11 +186,13 @@ def load_catalog(
     )
 
 
-def _apply_user_overrides(rows: list[dict[str, Any]], arena: dict[str, Any], path: Path) -> tuple[list[dict[str, Any]], str]:
-    from llmhub_catalog.arena import parse_arena_table  # noqa: PLC0415 - only with user overrides
-    from llmhub_catalog.overrides import apply_overrides, load_overrides  # noqa: PLC0415
-    from llmhub_catalog.providers import catalog_provider_ids  # noqa: PLC0415
-    from llmhub_catalog.tiers import apply_tiers  # noqa: PLC0415
+def _apply_user_overrides(
+    rows: list[dict[str, Any]], arena: dict[str, Any], path: Path
+) -> tuple[list[dict[str, Any]], str]:
+    from llmhub_catalog.arena import parse_arena_table
+    from llmhub_catalog.overrides import apply_overrides, load_overrides
+    from llmhub_catalog.providers import catalog_provider_ids
+    from llmhub_catalog.tiers import apply_tiers
 
     known = catalog_provider_ids() | {row["catalog_provider"] for row in rows}
     parsed = load_overrides(path, known_providers=known)

@@ -10,7 +10,7 @@ models.dev writes them (``2025-04`` or ``2025-04-14``).
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,7 +33,7 @@ __all__ = [
 Modality = Literal["text", "image", "audio", "video", "pdf"]
 
 
-class ModelKind(str, Enum):
+class ModelKind(StrEnum):
     """What a model is for. An embedding role only ever gets ``embedding`` models."""
 
     CHAT = "chat"
@@ -43,7 +43,7 @@ class ModelKind(str, Enum):
     OTHER = "other"
 
 
-class ModelStatus(str, Enum):
+class ModelStatus(StrEnum):
     """Lifecycle status as published by the provider (via models.dev)."""
 
     ACTIVE = "active"

@@ -47,7 +47,7 @@ def classify_kind(model_id: str, name: str, family: str | None, inputs: list[str
     families. Image and audio *generation* models write images/audio and no text (or are named
     for it, e.g. ``gpt-image-1.5``, ``whisper-1``, ``*-tts``).
 
-    >>> classify_kind("text-embedding-3-large", "text-embedding-3-large", "text-embedding", ["text"], ["text"])
+    >>> classify_kind("text-embedding-3-small", "Embedding 3", "text-embedding", ["text"], ["text"])
     'embedding'
     >>> classify_kind("gpt-4.1", "GPT-4.1", "gpt", ["text", "image"], ["text"])
     'chat'
@@ -58,7 +58,9 @@ def classify_kind(model_id: str, name: str, family: str | None, inputs: list[str
     if _OTHER.search(text):
         return "other"
     family_text = (family or "") + " " + model_id
-    if "image" in outputs and ("text" not in outputs or re.search(r"image|imagen|dall-?e", family_text, re.I)):
+    if "image" in outputs and (
+        "text" not in outputs or re.search(r"image|imagen|dall-?e", family_text, re.I)
+    ):
         return "image"
     if _AUDIO.search(text) or ("audio" in outputs and "text" not in outputs):
         return "audio"
@@ -118,7 +120,9 @@ def _modalities(raw: Any, direction: str) -> list[str]:
     return [v for v in _MODALITIES if v in values]
 
 
-def _row(provider_id: str, model_id: str, raw: Mapping[str, Any], route_provider: str, api_base: str | None) -> dict[str, Any]:
+def _row(
+    provider_id: str, model_id: str, raw: Mapping[str, Any], route_provider: str, api_base: str | None
+) -> dict[str, Any]:
     name = _str(raw.get("name")) or model_id
     family = _str(raw.get("family"))
     limit = raw.get("limit")
@@ -126,7 +130,7 @@ def _row(provider_id: str, model_id: str, raw: Mapping[str, Any], route_provider
         raise ValueError("limit.context is missing")
     inputs = _modalities(raw.get("modalities"), "input")
     outputs = _modalities(raw.get("modalities"), "output")
-    cost = raw.get("cost") if isinstance(raw.get("cost"), Mapping) else {}
+    cost: Mapping[str, Any] = raw["cost"] if isinstance(raw.get("cost"), Mapping) else {}
     status = raw.get("status")
     return {
         "id": f"{provider_id}/{model_id}",
@@ -162,7 +166,9 @@ def _row(provider_id: str, model_id: str, raw: Mapping[str, Any], route_provider
     }
 
 
-def normalize(models_dev: Any, arena: ArenaTable | None, overrides: Overrides | None = None) -> NormalizeReport:
+def normalize(
+    models_dev: Any, arena: ArenaTable | None, overrides: Overrides | None = None
+) -> NormalizeReport:
     """Turn models.dev data (api.json shape) and an Arena table into sorted record rows.
 
     Malformed models are skipped and listed in the report (the caller decides whether too many
@@ -192,7 +198,7 @@ def normalize(models_dev: Any, arena: ArenaTable | None, overrides: Overrides | 
             raw = provider["models"][model_id]
             try:
                 if not isinstance(raw, Mapping):
-                    raise ValueError("not an object")  # noqa: TRY301 - same handling as field errors
+                    raise ValueError("not an object")
                 row = _row(provider_id, str(model_id), raw, route.provider, route.api_base)
             except ValueError as exc:
                 skipped.append(f"{provider_id}/{model_id}: {exc}")

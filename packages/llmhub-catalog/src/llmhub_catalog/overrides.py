@@ -137,8 +137,8 @@ def _line_of(text: str, needle: str) -> int | None:
 
 def _parse_text(text: str, origin: str) -> Any:
     if origin.endswith((".yaml", ".yml")):
-        from ruamel.yaml import YAML  # noqa: PLC0415 - only user files may be YAML
-        from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
 
         try:
             return YAML(typ="safe").load(text)
@@ -222,7 +222,9 @@ def bundled_overrides(known_providers: Iterable[str]) -> Overrides:
     """The overrides shipped inside the wheel (``llmhub_catalog/data/overrides.json``)."""
     resource = resources.files("llmhub_catalog").joinpath("data/overrides.json")
     return parse_overrides(
-        resource.read_text(encoding="utf-8"), "llmhub_catalog/data/overrides.json", known_providers=known_providers
+        resource.read_text(encoding="utf-8"),
+        "llmhub_catalog/data/overrides.json",
+        known_providers=known_providers,
     )
 
 
@@ -239,7 +241,9 @@ def _deep_update(target: MutableMapping[str, Any], patch: Mapping[str, Any]) -> 
             target[name] = list(value) if isinstance(value, list) else value
 
 
-def apply_overrides(rows: list[dict[str, Any]], overrides: Overrides, arena: ArenaTable | None) -> list[dict[str, Any]]:
+def apply_overrides(
+    rows: list[dict[str, Any]], overrides: Overrides, arena: ArenaTable | None
+) -> list[dict[str, Any]]:
     """Apply overrides to record rows (the snapshot's JSON shape); return the rows kept.
 
     Rows are changed in place. Tiers are *not* recomputed here: the caller runs
@@ -266,7 +270,12 @@ def apply_overrides(rows: list[dict[str, Any]], overrides: Overrides, arena: Are
                 elif arena is not None and arena_id in arena.models:
                     row["arena"] = {"arena_id": arena_id, "match": "override"}
                 else:
-                    logger.warning("overrides (%s): Arena entry %r for %s is not in the Arena table", overrides.origin, arena_id, key)
+                    logger.warning(
+                        "overrides (%s): Arena entry %r for %s is not in the Arena table",
+                        overrides.origin,
+                        arena_id,
+                        key,
+                    )
         kept.append(row)
     for key in sorted({*overrides.arena, *overrides.models, *overrides.exclude} - used):
         logger.info("overrides (%s): %s matches no model in this data", overrides.origin, key)

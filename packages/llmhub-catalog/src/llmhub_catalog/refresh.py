@@ -63,8 +63,12 @@ def fetch_json(url: str, *, timeout: float) -> Any:
         RefreshError: Connection failure, HTTP error status, timeout, oversized, truncated or
             invalid JSON.
     """
+    if not url.startswith(("http://", "https://")):
+        raise RefreshError(f"{url}: only http(s) URLs can be fetched")
     deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers={"User-Agent": "llmhub-catalog", "Accept": "application/json"})
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url, headers={"User-Agent": "llmhub-catalog", "Accept": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) URLs only
             chunks: list[bytes] = []
@@ -152,7 +156,9 @@ def _bundled_model_count() -> int:
 def _check_plausible(payload: dict[str, Any], models_seen: int, min_fraction: float) -> None:
     rows = payload["models"]
     if not rows:
-        raise RefreshError("models.dev returned no model reachable through any-llm: refusing an empty catalog")
+        raise RefreshError(
+            "models.dev returned no model reachable through any-llm: refusing an empty catalog"
+        )
     providers = {row["catalog_provider"] for row in rows}
     missing = [p for p in _CORE_PROVIDERS if p not in providers]
     if missing:
@@ -220,7 +226,7 @@ def refresh_catalog(
     _check_plausible(payload, models_seen, min_fraction)
     _validate_rows(payload["models"])
     path = write_cache(payload, cache_dir, fetched_at=fetched_at)
-    import hashlib  # noqa: PLC0415
+    import hashlib
 
     sha = hashlib.sha256(dump_payload(payload)).hexdigest()
     logger.info("catalog refreshed: %d models written to %s", len(payload["models"]), path)
@@ -237,9 +243,9 @@ def refresh_catalog(
 
 def _validate_rows(rows: list[dict[str, Any]]) -> None:
     """Full pydantic validation of freshly normalised rows (outside data is never trusted)."""
-    from pydantic import ValidationError  # noqa: PLC0415 - lazy: refresh only
+    from pydantic import ValidationError
 
-    from llmhub_catalog.models import ModelRecord  # noqa: PLC0415
+    from llmhub_catalog.models import ModelRecord
 
     for row in rows:
         try:

@@ -102,7 +102,9 @@ def read_snapshot(path: str | Path, *, error: type[SnapshotError] = SnapshotErro
     try:
         header = json.loads(head)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise error("not a catalog snapshot (the first line is not a JSON header)", path=where, line=1) from exc
+        raise error(
+            "not a catalog snapshot (the first line is not a JSON header)", path=where, line=1
+        ) from exc
     if not isinstance(header, dict) or header.get("llmhub_catalog") != FORMAT or not newline:
         raise error(f"not a catalog snapshot of format {FORMAT}", path=where, line=1)
     digest = hashlib.sha256(body).hexdigest()
@@ -122,7 +124,11 @@ def read_snapshot(path: str | Path, *, error: type[SnapshotError] = SnapshotErro
         if name not in payload:
             raise error("missing field", path=where, field=name)
     if payload["format"] != FORMAT:
-        raise error(f"unsupported payload format {payload['format']!r} (expected {FORMAT})", path=where, field="format")
+        raise error(
+            f"unsupported payload format {payload['format']!r} (expected {FORMAT})",
+            path=where,
+            field="format",
+        )
     models = payload["models"]
     if not isinstance(models, list) or not models:
         raise error("no model records: an empty catalog is never used", path=where, field="models")
@@ -132,7 +138,9 @@ def read_snapshot(path: str | Path, *, error: type[SnapshotError] = SnapshotErro
         missing = ROW_FIELDS - row.keys()
         if missing:
             ident = row.get("id", f"#{index}")
-            raise error(f"record {ident!r} lacks {', '.join(sorted(missing))}", path=where, field=f"models[{index}]")
+            raise error(
+                f"record {ident!r} lacks {', '.join(sorted(missing))}", path=where, field=f"models[{index}]"
+            )
     return Snapshot(path=where, header=header, sha256=digest, payload=payload)
 
 

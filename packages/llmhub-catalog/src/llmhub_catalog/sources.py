@@ -99,7 +99,7 @@ def record_from_mapping(data: Mapping[str, Any], *, source: str) -> ModelRecord:
     Raises:
         SourceError: The data is not a valid record, or names an unknown any-llm provider.
     """
-    from llmhub_catalog.tiers import cost_tier, latency_tier  # noqa: PLC0415
+    from llmhub_catalog.tiers import cost_tier, latency_tier
 
     fields = dict(data)
     provider = fields.get("provider")
@@ -126,9 +126,9 @@ def record_from_mapping(data: Mapping[str, Any], *, source: str) -> ModelRecord:
             "quality_basis": "default",
             "cost_basis": cost_basis,
         }
-    from pydantic import ValidationError  # noqa: PLC0415 - lazy: keeps the registry import-light
+    from pydantic import ValidationError
 
-    from llmhub_catalog.models import ModelRecord  # noqa: PLC0415
+    from llmhub_catalog.models import ModelRecord
 
     try:
         return ModelRecord.model_validate(fields)
@@ -142,7 +142,7 @@ def collect_records(sources: Sequence[ModelSource]) -> list[ModelRecord]:
     Raises:
         SourceError: A source failed or returned an invalid record (the message names it).
     """
-    from llmhub_catalog.models import ModelRecord  # noqa: PLC0415 - lazy: pydantic
+    from llmhub_catalog.models import ModelRecord
 
     records: list[ModelRecord] = []
     for source in sources:
@@ -156,5 +156,7 @@ def collect_records(sources: Sequence[ModelSource]) -> list[ModelRecord]:
             elif isinstance(item, Mapping):
                 records.append(record_from_mapping(item, source=source.name))
             else:
-                raise SourceError(f"model source {source.name!r} returned {type(item).__name__}, not a record")
+                raise SourceError(
+                    f"model source {source.name!r} returned {type(item).__name__}, not a record"
+                )
     return records

@@ -83,7 +83,7 @@ FILTERS: tuple[Filter, ...] = (
         "kind",
         False,
         _always,
-        lambda r, n, a: r.kind.value == n.catalog_kind,
+        lambda r, n, a: r.kind == n.catalog_kind,
         lambda n: f"kind = {n.catalog_kind}",
     ),
     Filter(

@@ -7,6 +7,7 @@ is resolved: no "unset" values remain, so later steps never consult the spec aga
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -84,7 +85,7 @@ class RoleNeed(BaseModel):
     inferred: tuple[Inference, ...] = ()
     interpreter: str = "heuristic"
 
-    @property
+    @cached_property
     def catalog_kind(self) -> str:
         """The catalog ``kind`` that serves this role (``tool`` roles use chat models)."""
         if self.kind in (LLMMode.CHAT, LLMMode.TOOL):

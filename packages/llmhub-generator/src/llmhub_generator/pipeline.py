@@ -15,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from llmhub_generator.emitter import emit_yaml, runtime_data
+from llmhub_generator.emitter import emit_yaml, finalize_meta, runtime_data
 from llmhub_generator.errors import UnfillableRoleError
 from llmhub_generator.explain import Explanation, RoleExplanation, candidate_row
 from llmhub_generator.interpret import HeuristicInterpreter, NeedsInterpreter
@@ -25,7 +25,7 @@ from llmhub_generator.scoring import rank, weights_for
 from llmhub_generator.select import Selection, Target, select
 from llmhub_generator.spec import LoadedSpec, Spec
 from llmhub_generator.view import CatalogLike, build_view
-from llmhub_runtime import RuntimeConfig, parse_runtime_yaml
+from llmhub_runtime import RuntimeConfig, parse_runtime_config
 
 __all__ = ["TOP_CANDIDATES", "GenerateOptions", "GenerationResult", "available_providers", "generate"]
 
@@ -181,8 +181,13 @@ def generate(
         "catalog": {"version": view.version, "sha256": view.sha256},
         "roles": meta_roles,
     }
-    text = emit_yaml(body, meta)
-    config = parse_runtime_yaml(text, source="<generated llmhub.yaml>", check_provider_ids=False)
+    full_meta = finalize_meta(body, meta)
+    text = emit_yaml(body, full_meta)
+    # The runtime's own model validates what was written (tests also load the text back with
+    # load_runtime_config); parsing the YAML again here would double the run time.
+    config = parse_runtime_config(
+        {**body, "meta": full_meta}, source="<generated llmhub.yaml>", check_provider_ids=False
+    )
     explanation = Explanation(
         roles=tuple(explanations),
         catalog_version=view.version,

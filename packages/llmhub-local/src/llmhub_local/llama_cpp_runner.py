@@ -184,8 +184,17 @@ class LlamaCppRunner(BaseLLMRunner):
                 "model loaded with embedding=True in its ModelConfig"
             )
         out = self._llm.create_embedding(texts)
-        vectors = [item["embedding"] for item in sorted(out["data"], key=lambda item: item["index"])]
+        vectors = [_pooled(item["embedding"]) for item in sorted(out["data"], key=lambda item: item["index"])]
         return vectors, int(out["usage"]["prompt_tokens"])
+
+
+def _pooled(embedding: list[Any]) -> list[float]:
+    """A model without a pooling type in its GGUF (e.g. a chat model) yields one vector per token:
+    mean-pool those, as sentence embedders do."""
+    if embedding and isinstance(embedding[0], list):
+        n = len(embedding)
+        return [sum(column) / n for column in zip(*embedding, strict=True)]
+    return [float(x) for x in embedding]
 
 
 def _finish(reason: Any) -> Any:

@@ -123,7 +123,7 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Any]:
     yaml = YAML(typ="rt")
     document = None
     try:
-        # The constructor silently turns a recursive alias into null: look for one in the nodes first.
+        # Refuse unsupported tags and recursive aliases on the bare nodes, before anything is built.
         document = yaml.compose(text)
         refused = _node_problem(document)
         if refused is not None:
@@ -258,7 +258,7 @@ def _bad_tagged_scalar(yaml: Any, document: Any) -> ConfigProblem:
 #: custom ``!tag``) is rejected: the loader never builds anything but plain data.
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}"
-    for name in ("str", "int", "float", "bool", "null", "map", "seq", "omap", "timestamp", "merge")
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
 )
 
 

@@ -1,0 +1,62 @@
+"""Shared fixtures: an isolated project folder, a CliRunner wrapper, the examples folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from llmhub_cli.main import app
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[3]
+EXAMPLES = REPO / "examples"
+EXAMPLE_NAMES = ("rag-chat", "agent-tools", "local-first")
+
+
+@dataclass
+class Run:
+    """The outcome of one CLI invocation."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    exception: BaseException | None
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run(*args: str, env: dict[str, str | None] | None = None, input: str | None = None) -> Run:
+    """Invoke ``llmhub ARGS`` in-process (stdout and stderr kept apart)."""
+    result = CliRunner().invoke(app, list(args), env=env, input=input, prog_name="llmhub")
+    exception = result.exception if not isinstance(result.exception, SystemExit) else None
+    return Run(result.exit_code, result.stdout, result.stderr, exception)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # No user cache, overrides, debug flag or real keys leak into a test.
+    monkeypatch.setenv("LLMHUB_CATALOG_CACHE_DIR", str(tmp_path_factory.mktemp("catalog-cache")))
+    for name in ("LLMHUB_DEBUG", "LLMHUB_CATALOG_OVERRIDES", "OPENAI_API_KEY", "ANTHROPIC_API_KEY",
+                 "MISTRAL_API_KEY", "GEMINI_API_KEY", "GROQ_API_KEY", "LLMHUB_NO_PROMPT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder holding the starter spec (from ``llmhub init``), as the working directory."""
+    monkeypatch.chdir(tmp_path)
+    result = run("init", "--project", "demo")
+    assert result.exit_code == 0, result.output
+    yield tmp_path
+
+
+@pytest.fixture
+def generated(project_dir: Path) -> Path:
+    """``project_dir`` after ``llmhub generate``."""
+    result = run("generate")
+    assert result.exit_code == 0, result.output
+    return project_dir
