@@ -45,6 +45,23 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(scope="session")
+def bundled_catalog() -> object:
+    """The bundled catalog, loaded once: loading it is the slowest part of ``generate``."""
+    from llmhub_catalog import load_catalog
+
+    return load_catalog("bundled", overrides=False)
+
+
+@pytest.fixture(autouse=True)
+def _reuse_catalog(monkeypatch: pytest.MonkeyPatch, bundled_catalog: object) -> None:
+    # Commands call llmhub_catalog.load_catalog() (directly or through the generator); in tests they
+    # get the one bundled catalog instead of re-reading it in every test.
+    import llmhub_catalog
+
+    monkeypatch.setattr(llmhub_catalog, "load_catalog", lambda *args, **kwargs: bundled_catalog)
+
+
 @pytest.fixture
 def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A folder holding the starter spec (from ``llmhub init``), as the working directory."""
