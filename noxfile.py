@@ -206,7 +206,11 @@ def _local_pytest(session: nox.Session, env: dict[str, str], marker: str) -> Non
         "-m",
         marker,
         *session.posargs,
-        env={**env, "LLMHUB_LOCAL_CACHE_DIR": str(ROOT / ".nox" / "llmhub-local-models")},
+        env={
+            **env,
+            "LLMHUB_LOCAL_CACHE_DIR": str(ROOT / ".nox" / "llmhub-local-models"),
+            "LLMHUB_LOCAL_REQUIRE_BACKENDS": "1",  # a missing backend fails the session, never skips
+        },
         external=True,
     )
 
@@ -232,6 +236,15 @@ def local_transformers(session: nox.Session) -> None:
         else ("--extra-index-url", TORCH_CPU_INDEX)
     )
     session.run(
-        "uv", "pip", "install", "--python", python, *source, f"torch=={TORCH_VERSION}", env=env, external=True
+        "uv",
+        "pip",
+        "install",
+        "--no-config",  # see local_gguf: the override would drop torch from this install
+        "--python",
+        python,
+        *source,
+        f"torch=={TORCH_VERSION}",
+        env=env,
+        external=True,
     )
     _local_pytest(session, env, "backend_transformers")

@@ -42,7 +42,9 @@ TARGET = 2.0
 def run_once(code: str) -> float:
     """Seconds from spawning a fresh interpreter running ``code`` until it exits."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return time.perf_counter() - started
 
 
@@ -61,7 +63,9 @@ def main() -> int:
     print(f"python {sys.version.split()[0]}, {args.rounds} rounds, fresh process per run")
     print(f"{'variant':<26} {'median ms':>10} {'min ms':>8}")
     for name in names:
-        print(f"{name:<26} {statistics.median(samples[name]) * 1000:>10.1f} {min(samples[name]) * 1000:>8.1f}")
+        print(
+            f"{name:<26} {statistics.median(samples[name]) * 1000:>10.1f} {min(samples[name]) * 1000:>8.1f}"
+        )
     base = statistics.median(samples[names[0]])
     for name in names[1:]:
         ratio = statistics.median(samples[name]) / base

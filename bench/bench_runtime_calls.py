@@ -30,7 +30,7 @@ Variants (all send the same model, messages, ``temperature`` and ``max_tokens``;
 
 Method
     Every variant is warmed up first (clients built, connections open, code paths hot). Then the
-    variants run in R rounds (default 10) of N/R calls each, in an order that rotates every round,
+    variants run in R rounds (default 20) of N/R calls each, in an order that rotates every round,
     so that drifting machine load affects all of them alike. Reported: median and p90 of all calls
     per variant, and ratios of medians; the ratio in brackets is the median of the per-round
     ratios, a check that is insensitive to load changing between rounds.
@@ -453,7 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument("--n", type=int, default=2000, help="calls per variant (default 2000)")
     parser.add_argument("--quick", action="store_true", help="N=200")
-    parser.add_argument("--rounds", type=int, default=10, help="rotating rounds (default 10)")
+    parser.add_argument("--rounds", type=int, default=20, help="rotating rounds (default 20)")
     # `uvx nox -s bench -- <options>` passes the same options to every bench script.
     args, unknown = parser.parse_known_args(argv)
     if unknown:
@@ -470,7 +470,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("llmhub runtime: per-call latency, hub vs any-llm vs raw openai")
         print(
             f"python {platform.python_version()}, any-llm-sdk {version('any-llm-sdk')}, "
-            f"openai {version('openai')}, llmhub-runtime {version('llmhub-runtime')}, {os.cpu_count()} CPUs"
+            f"openai {version('openai')}, llmhub-runtime {version('llmhub-runtime')}, {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.2f}"
         )
         print(
             f"N={n} sequential calls per variant in {rounds} rotating rounds (module-level: "
@@ -500,7 +501,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for o in outcomes:
         print(f"  {'PASS' if o.ok else 'MISS'}  {o.name} = {o.ratio:.3f} (<= {o.target})")
     elapsed = time.perf_counter() - started
-    print(f"  {sum(o.ok for o in outcomes)}/{len(outcomes)} targets met; {elapsed:.0f} s in all")
+    print(
+        f"  {sum(o.ok for o in outcomes)}/{len(outcomes)} targets met; {elapsed:.0f} s in all; "
+        f"load average now {os.getloadavg()[0]:.2f}"
+    )
     return 0
 
 

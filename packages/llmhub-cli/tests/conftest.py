@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from llmhub_cli.main import app
 from typer.testing import CliRunner
+
+from llmhub_cli.main import app
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples"
 EXAMPLE_NAMES = ("rag-chat", "agent-tools", "local-first")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: builds wheels or venvs (seconds to a minute); runs by default")
 
 
 @dataclass
@@ -40,8 +45,16 @@ def run(*args: str, env: dict[str, str | None] | None = None, input: str | None 
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     # No user cache, overrides, debug flag or real keys leak into a test.
     monkeypatch.setenv("LLMHUB_CATALOG_CACHE_DIR", str(tmp_path_factory.mktemp("catalog-cache")))
-    for name in ("LLMHUB_DEBUG", "LLMHUB_CATALOG_OVERRIDES", "OPENAI_API_KEY", "ANTHROPIC_API_KEY",
-                 "MISTRAL_API_KEY", "GEMINI_API_KEY", "GROQ_API_KEY", "LLMHUB_NO_PROMPT"):
+    for name in (
+        "LLMHUB_DEBUG",
+        "LLMHUB_CATALOG_OVERRIDES",
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "MISTRAL_API_KEY",
+        "GEMINI_API_KEY",
+        "GROQ_API_KEY",
+        "LLMHUB_NO_PROMPT",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -68,7 +81,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.chdir(tmp_path)
     result = run("init", "--project", "demo")
     assert result.exit_code == 0, result.output
-    yield tmp_path
+    return tmp_path
 
 
 @pytest.fixture

@@ -10,14 +10,28 @@ from pathlib import Path
 
 import pytest
 import typer
+
+from conftest import run
 from llmhub_cli import __version__
 from llmhub_cli._boundary import CliError, report
 from llmhub_cli.main import main, mount_local
 
-from conftest import run
-
-COMMANDS = ("init", "spec", "roles", "add-role", "edit-role", "rm-role", "generate", "runtime", "env",
-            "catalog", "test", "doctor", "status", "path")
+COMMANDS = (
+    "init",
+    "spec",
+    "roles",
+    "add-role",
+    "edit-role",
+    "rm-role",
+    "generate",
+    "runtime",
+    "env",
+    "catalog",
+    "test",
+    "doctor",
+    "status",
+    "path",
+)
 
 
 def test_help_lists_every_command() -> None:
@@ -28,7 +42,7 @@ def test_help_lists_every_command() -> None:
     assert "\n  local " not in result.stdout  # llmhub-local is not installed in this environment
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS])
+@pytest.mark.parametrize("command", list(COMMANDS))
 def test_every_command_has_help(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
@@ -49,8 +63,13 @@ def test_no_arguments_shows_help_as_usage_error() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["no-such-command"], ["generate", "--no-such-flag"], ["catalog", "show", "--kind", "banana"],
-     ["spec", "show", "--format", "xml"], ["test", "--role", "x"]],
+    [
+        ["no-such-command"],
+        ["generate", "--no-such-flag"],
+        ["catalog", "show", "--kind", "banana"],
+        ["spec", "show", "--format", "xml"],
+        ["test", "--role", "x"],
+    ],
 )
 def test_usage_errors_exit_2(args: list[str]) -> None:
     result = run(*args)
@@ -58,7 +77,9 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     assert "Traceback" not in result.output
 
 
-def test_main_returns_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_returns_exit_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["--version"]) == 0
     assert main(["spec", "show"]) == 1  # no spec here
@@ -98,7 +119,8 @@ def test_help_imports_nothing_heavy() -> None:
         "from llmhub_cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    main(['--help'])\n"
-        "heavy = ('llmhub_runtime', 'llmhub_generator', 'llmhub_catalog', 'any_llm', 'pydantic', 'rich', 'ruamel')\n"
+        "heavy = ('llmhub_runtime', 'llmhub_generator', 'llmhub_catalog', 'any_llm', 'pydantic',\n"
+        "         'rich', 'ruamel')\n"
         "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,7 +10,9 @@ import pytest
 from conftest import run
 
 
-def test_init_writes_a_valid_commented_spec_and_env_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_writes_a_valid_commented_spec_and_env_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = run("init", "--project", "shop")
     assert result.exit_code == 0, result.output
@@ -19,7 +21,8 @@ def test_init_writes_a_valid_commented_spec_and_env_example(tmp_path: Path, monk
     assert text.startswith("# llmhub.spec.yaml")
     assert "project: shop" in text
     env = (tmp_path / ".env.example").read_text()
-    assert "OPENAI_API_KEY=\n" in env and "ANTHROPIC_API_KEY=\n" in env
+    assert "OPENAI_API_KEY=\n" in env
+    assert "ANTHROPIC_API_KEY=\n" in env
     assert run("spec", "validate").exit_code == 0
 
 
@@ -36,7 +39,8 @@ def test_init_refuses_to_overwrite_without_force(project_dir: Path) -> None:
     spec.write_text(spec.read_text() + "# mine\n")
     result = run("init")
     assert result.exit_code == 1
-    assert "already exists" in result.stderr and "--force" in result.stderr
+    assert "already exists" in result.stderr
+    assert "--force" in result.stderr
     assert spec.read_text().endswith("# mine\n")
     assert run("init", "--force").exit_code == 0
     assert not spec.read_text().endswith("# mine\n")
@@ -55,7 +59,8 @@ def test_init_keeps_existing_env_example_lines(tmp_path: Path, monkeypatch: pyte
 def test_spec_show_human_and_json(project_dir: Path) -> None:
     human = run("spec", "show")
     assert human.exit_code == 0
-    assert "llm.inference" in human.stdout and "OPENAI_API_KEY" in human.stdout
+    assert "llm.inference" in human.stdout
+    assert "OPENAI_API_KEY" in human.stdout
     data = json.loads(run("spec", "show", "--format", "json").stdout)
     assert data["source"] == "llmhub.spec.yaml"
     assert set(data["spec"]["roles"]) == {"llm.inference", "llm.embedding"}
@@ -85,14 +90,20 @@ def test_spec_validate_reports_every_problem_with_lines(project_dir: Path) -> No
     data = json.loads(run("spec", "validate", "-f", "json").stdout)
     assert data["valid"] is False
     assert {(p["line"], p["field"]) for p in data["problems"]} >= {
-        (6, "roles.llm.inference.kind"), (7, "roles.llm.inference.prefrences")
+        (6, "roles.llm.inference.kind"),
+        (7, "roles.llm.inference.prefrences"),
     }
 
 
 def test_spec_validate_ok_json(project_dir: Path) -> None:
     result = run("spec", "validate", "--format", "json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"source": "llmhub.spec.yaml", "valid": True, "problems": [], "roles": 2}
+    assert json.loads(result.stdout) == {
+        "source": "llmhub.spec.yaml",
+        "valid": True,
+        "problems": [],
+        "roles": 2,
+    }
 
 
 def test_spec_show_invalid_yaml_is_one_message(project_dir: Path) -> None:

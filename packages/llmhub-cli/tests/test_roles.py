@@ -64,16 +64,31 @@ def test_roles_before_generate(project_dir: Path) -> None:
 
 def test_add_role_keeps_everything_else_byte_for_byte(hand_spec: Path) -> None:
     result = run(
-        "add-role", "llm.summarizer", "--description", "Summarises long threads.", "--cost", "high",
-        "--quality", "medium", "--prefer", "openai", "--require", "context_min=64000",
-        "--param", "temperature=0.2", "--param", "max_tokens=300", "--fallbacks", "1",
+        "add-role",
+        "llm.summarizer",
+        "--description",
+        "Summarises long threads.",
+        "--cost",
+        "high",
+        "--quality",
+        "medium",
+        "--prefer",
+        "openai",
+        "--require",
+        "context_min=64000",
+        "--param",
+        "temperature=0.2",
+        "--param",
+        "max_tokens=300",
+        "--fallbacks",
+        "1",
     )
     assert result.exit_code == 0, result.output
     text = hand_spec.read_text()
     head, _, tail = HAND_WRITTEN.partition("defaults:\n")
     assert text.startswith(head)  # every line before the new role is unchanged
     assert text.endswith("defaults:\n" + tail)
-    added = text[len(head): -len("defaults:\n" + tail)]
+    added = text[len(head) : -len("defaults:\n" + tail)]
     assert added == (
         "  llm.summarizer:\n"
         "    kind: chat\n"
@@ -90,20 +105,36 @@ def test_add_role_keeps_everything_else_byte_for_byte(hand_spec: Path) -> None:
 
 
 def test_edit_role_changes_only_what_was_asked(hand_spec: Path) -> None:
-    result = run("edit-role", "llm.inference", "--quality", "medium", "--kind", "tool", "--param", "max_tokens=100",
-                 "--pin", "openai:gpt-4.1", "--description", "New text")
+    result = run(
+        "edit-role",
+        "llm.inference",
+        "--quality",
+        "medium",
+        "--kind",
+        "tool",
+        "--param",
+        "max_tokens=100",
+        "--pin",
+        "openai:gpt-4.1",
+        "--description",
+        "New text",
+    )
     assert result.exit_code == 0, result.output
     text = hand_spec.read_text()
     expected = HAND_WRITTEN.replace("Answers questions; quoted on purpose", "New text")  # quoting kept
     expected = expected.replace("kind: chat\n    x-notes", "kind: tool\n    x-notes")
-    expected = expected.replace("      quality: high\n", "      quality: medium\n"
-                                "    mode_params: {max_tokens: 100}\n"
-                                "    force: {provider: openai, model: gpt-4.1}\n")
+    expected = expected.replace(
+        "      quality: high\n",
+        "      quality: medium\n"
+        "    mode_params: {max_tokens: 100}\n"
+        "    force: {provider: openai, model: gpt-4.1}\n",
+    )
     assert text == expected
     # and back: unpin and unset leave the file as it was apart from the other edits
     result = run("edit-role", "llm.inference", "--unpin", "--unset", "mode_params.max_tokens")
     assert result.exit_code == 0, result.output
-    assert "force:" not in hand_spec.read_text() and "mode_params" not in hand_spec.read_text()
+    assert "force:" not in hand_spec.read_text()
+    assert "mode_params" not in hand_spec.read_text()
     assert "# the main chat role" in hand_spec.read_text()
     assert "x-notes: keep me" in hand_spec.read_text()
 
@@ -120,9 +151,11 @@ def test_edit_role_errors(hand_spec: Path) -> None:
     before = hand_spec.read_text()
     unknown = run("edit-role", "llm.nope", "--cost", "low")
     assert unknown.exit_code == 1
-    assert "no role 'llm.nope'" in unknown.stderr and "llm.inference" in unknown.stderr
+    assert "no role 'llm.nope'" in unknown.stderr
+    assert "llm.inference" in unknown.stderr
     nothing = run("edit-role", "llm.inference")
-    assert nothing.exit_code == 1 and "nothing to change" in nothing.stderr
+    assert nothing.exit_code == 1
+    assert "nothing to change" in nothing.stderr
     invalid = run("edit-role", "llm.inference", "--require", "context_min=-5")
     assert invalid.exit_code == 1
     assert "nothing was written" in invalid.stderr
@@ -141,12 +174,15 @@ def test_edit_role_errors(hand_spec: Path) -> None:
 def test_add_role_errors(hand_spec: Path) -> None:
     before = hand_spec.read_text()
     exists = run("add-role", "llm.inference")
-    assert exists.exit_code == 1 and "already exists" in exists.stderr and "edit-role" in exists.stderr
+    assert exists.exit_code == 1
+    assert "already exists" in exists.stderr
+    assert "edit-role" in exists.stderr
     assert run("add-role", "bad name!").exit_code == 2
     assert run("add-role", "x", "--kind", "video").exit_code == 2
     assert run("add-role", "x", "--fallbacks", "99").exit_code == 2
     unknown_provider = run("add-role", "x", "--pin", "nobody:model")
-    assert unknown_provider.exit_code == 1 and "not listed under providers" in unknown_provider.stderr
+    assert unknown_provider.exit_code == 1
+    assert "not listed under providers" in unknown_provider.stderr
     assert hand_spec.read_text() == before
 
 
@@ -176,7 +212,8 @@ def test_rm_role(hand_spec: Path) -> None:
 def test_rm_role_interactive_confirmation(hand_spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("llmhub_cli._prompt.interactive", lambda: True)
     declined = run("rm-role", "llm.embedding", input="n\n")
-    assert declined.exit_code == 1 and "cancelled" in declined.stderr
+    assert declined.exit_code == 1
+    assert "cancelled" in declined.stderr
     assert "llm.embedding" in hand_spec.read_text()
     accepted = run("rm-role", "llm.embedding", input="y\n")
     assert accepted.exit_code == 0
@@ -198,6 +235,7 @@ def test_edit_refuses_a_spec_that_is_not_yaml(tmp_path: Path, monkeypatch: pytes
     monkeypatch.chdir(tmp_path)
     (tmp_path / "llmhub.spec.yaml").write_text("roles: [\n")
     result = run("add-role", "x")
-    assert result.exit_code == 1 and "invalid YAML" in result.stderr
+    assert result.exit_code == 1
+    assert "invalid YAML" in result.stderr
     (tmp_path / "llmhub.spec.yaml").write_text("- a\n")
     assert run("add-role", "x").exit_code == 1

@@ -11,18 +11,23 @@ from conftest import run
 def test_runtime_show(generated: Path) -> None:
     human = run("runtime", "show")
     assert human.exit_code == 0
-    assert "llm.inference" in human.stdout and "OPENAI_API_KEY" in human.stdout
+    assert "llm.inference" in human.stdout
+    assert "OPENAI_API_KEY" in human.stdout
     data = json.loads(run("runtime", "show", "--format", "json").stdout)
     assert data["project"] == "demo"
     assert set(data["roles"]) == {"llm.inference", "llm.embedding"}
     assert data["roles"]["llm.embedding"]["mode"] == "embedding"
-    assert data["generated"] is True and data["hand_edited"] is False
+    assert data["generated"] is True
+    assert data["hand_edited"] is False
 
 
 def test_runtime_show_missing_or_invalid(project_dir: Path) -> None:
     missing = run("runtime", "show")
-    assert missing.exit_code == 1 and "llmhub generate" in missing.stderr
-    (project_dir / "llmhub.yaml").write_text("project: x\nenv: dev\nproviders: {}\nroles:\n  a: {provider: openai}\n")
+    assert missing.exit_code == 1
+    assert "llmhub generate" in missing.stderr
+    (project_dir / "llmhub.yaml").write_text(
+        "project: x\nenv: dev\nproviders: {}\nroles:\n  a: {provider: openai}\n"
+    )
     invalid = run("runtime", "show")
     assert invalid.exit_code == 1
     assert "llmhub.yaml:5 roles.a" in invalid.stderr
@@ -30,8 +35,14 @@ def test_runtime_show_missing_or_invalid(project_dir: Path) -> None:
 
 def test_runtime_diff(generated: Path) -> None:
     clean = json.loads(run("runtime", "diff", "-f", "json").stdout)
-    assert clean == {"only_in_spec": [], "only_in_runtime": [], "changed": {}, "spec_changed": False,
-                     "catalog_changed": False, "hand_edited": False}
+    assert clean == {
+        "only_in_spec": [],
+        "only_in_runtime": [],
+        "changed": {},
+        "spec_changed": False,
+        "catalog_changed": False,
+        "hand_edited": False,
+    }
     assert "no differences" in run("runtime", "diff").stdout
     assert run("runtime", "diff", "--exit-code").exit_code == 0
     assert run("add-role", "llm.new", "--cost", "high").exit_code == 0
@@ -43,21 +54,26 @@ def test_runtime_diff(generated: Path) -> None:
     assert report["spec_changed"] is True
     assert "model" in report["changed"]["llm.inference"]
     human = run("runtime", "diff")
-    assert "+ llm.new" in human.stdout and "- llm.embedding" in human.stdout and "~ llm.inference" in human.stdout
+    assert "+ llm.new" in human.stdout
+    assert "- llm.embedding" in human.stdout
+    assert "~ llm.inference" in human.stdout
     assert run("runtime", "diff", "--exit-code").exit_code == 1
 
 
 def test_env_check_masks_values(generated: Path) -> None:
     missing = run("env", "check")
     assert missing.exit_code == 1
-    assert "OPENAI_API_KEY" in missing.output and "not set" in missing.stderr
+    assert "OPENAI_API_KEY" in missing.output
+    assert "not set" in missing.stderr
     secret = "sk-live-SECRET-1234567890"
     env = {"OPENAI_API_KEY": secret, "ANTHROPIC_API_KEY": secret}
     ok = run("env", "check", env=env)
     assert ok.exit_code == 0, ok.output
-    assert secret not in ok.output and "1234" not in ok.output
+    assert secret not in ok.output
+    assert "1234" not in ok.output
     data = json.loads(run("env", "check", "-f", "json", env=env).stdout)
-    assert all(v["set"] for v in data["variables"]) and data["missing"] == []
+    assert all(v["set"] for v in data["variables"])
+    assert data["missing"] == []
     assert secret not in json.dumps(data)
 
 
@@ -86,12 +102,14 @@ def test_env_sync(generated: Path) -> None:
     env.write_text("EXISTING=keep\n")
     preview = run("env", "sync", "--dry-run")
     assert preview.exit_code == 0
-    assert preview.stdout.startswith("EXISTING=keep\n") and "OPENAI_API_KEY=" in preview.stdout
+    assert preview.stdout.startswith("EXISTING=keep\n")
+    assert "OPENAI_API_KEY=" in preview.stdout
     assert env.read_text() == "EXISTING=keep\n"
     assert run("env", "sync").exit_code == 0
     assert env.read_text() == preview.stdout
     again = run("env", "sync")
-    assert again.exit_code == 0 and "already lists" in again.stderr
+    assert again.exit_code == 0
+    assert "already lists" in again.stderr
     env.unlink()
     assert run("env", "sync").exit_code == 0
     assert env.read_text().startswith("# Environment variables")

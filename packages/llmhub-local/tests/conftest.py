@@ -26,6 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected what the session did not ask for
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for marker, (modules, extra, session) in _BACKENDS.items():
         missing = [m for m in modules if importlib.util.find_spec(m) is None]

@@ -40,6 +40,7 @@ def smollm(cache_dir: Path) -> Iterator[LlamaCppRunner]:
                 "model": "smollm2-135m-instruct",
                 "temperature": 0,
                 "seed": 7,
+                "threads": 1,  # robust when other processes share the 2 cores
                 "max_tokens": 48,
                 "context_length": 2048,
                 "cache_dir": str(cache_dir),
@@ -125,6 +126,7 @@ def test_chat_template_override(cache_dir: Path) -> None:
             temperature=0,
             max_tokens=16,
             chat_template=template,
+            threads=1,
             cache_dir=cache_dir,
         )
     ) as runner:
@@ -136,7 +138,7 @@ def test_embeddings(cache_dir: Path, smollm: LlamaCppRunner) -> None:
     with pytest.raises(UnsupportedOperationError, match="embedding=True"):
         smollm.create_embedding("hello")
     with LlamaCppRunner(
-        ModelConfig(model="smollm2-135m-instruct", embedding=True, cache_dir=cache_dir)
+        ModelConfig(model="smollm2-135m-instruct", embedding=True, threads=1, cache_dir=cache_dir)
     ) as runner:
         out = runner.create_embedding(["hello world", "bonjour"])
         dim = runner.llama.n_embd()
@@ -148,7 +150,7 @@ def test_embeddings(cache_dir: Path, smollm: LlamaCppRunner) -> None:
 def test_memory_reload_and_unload(cache_dir: Path) -> None:
     before = process_rss_bytes()
     runner = LlamaCppRunner(
-        ModelConfig(model="smollm2-135m-instruct", temperature=0, max_tokens=8, cache_dir=cache_dir)
+        ModelConfig(model="smollm2-135m-instruct", temperature=0, max_tokens=8, threads=1, cache_dir=cache_dir)
     )
     first = runner.generate_text("The sky is")
     usage = runner.memory_usage()
@@ -165,7 +167,7 @@ def test_memory_reload_and_unload(cache_dir: Path) -> None:
 
 
 def test_gemma_base_model_completes(cache_dir: Path) -> None:
-    config = ModelConfig(model="gemma3-270m", temperature=0, max_tokens=12, cache_dir=cache_dir)
+    config = ModelConfig(model="gemma3-270m", temperature=0, max_tokens=12, threads=1, cache_dir=cache_dir)
     with LLMRunnerFactory.create_runner(config) as runner:
         text = runner.generate_text("The capital of France is")
         assert runner.memory_usage().model_bytes > 100_000_000

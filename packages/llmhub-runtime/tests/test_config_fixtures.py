@@ -104,7 +104,7 @@ def test_secrets_in_a_bad_file_are_not_echoed() -> None:
         assert "abc123" not in repr(info.value.problems)
 
 
-def test_yaml_tags_never_execute(tmp_path: Path) -> None:
+def test_yaml_tags_never_execute() -> None:
     marker = Path("/tmp/llmhub-pwned")
     marker.unlink(missing_ok=True)
     with pytest.raises(ConfigError):
@@ -194,7 +194,9 @@ def test_reference_style_file_without_fallbacks_meta_or_api_base() -> None:
     config = load_runtime_config(FIXTURES / "good" / "reference_style.yaml")
     assert config.defaults is None
     assert config.meta is None
-    assert all(p.api_base is None and p.timeout is None and p.max_retries is None for p in config.providers.values())
+    assert all(
+        p.api_base is None and p.timeout is None and p.max_retries is None for p in config.providers.values()
+    )
     assert all(role.fallbacks == [] for role in config.roles.values())
     inference = resolve_role(config, "llm.inference")
     assert inference.provider == "anthropic"

@@ -112,7 +112,8 @@ def test_parse_yaml_default_source_name() -> None:
     with pytest.raises(ConfigError) as info:
         parse_runtime_yaml(VALID.replace("mode: chat", "mode: chatt"))
     assert str(info.value) == (
-        "<string>:6 roles.llm.inference.mode: 'chatt' is not one of chat, embedding, image, audio, tool, other"
+        "<string>:6 roles.llm.inference.mode: "
+        "'chatt' is not one of chat, embedding, image, audio, tool, other"
     )
     assert info.value.problems[0].column == 53  # the key of the bad value
 
@@ -242,7 +243,9 @@ def test_shared_anchor_stays_shared_and_is_not_recursion() -> None:
 
 
 def test_tagged_key_and_bool_key() -> None:
-    assert "x" in parse_runtime_yaml(VALID + "  ? !!str x\n  : {provider: openai, model: m, mode: chat}\n").roles
+    assert (
+        "x" in parse_runtime_yaml(VALID + "  ? !!str x\n  : {provider: openai, model: m, mode: chat}\n").roles
+    )
     with pytest.raises(ConfigError) as info:
         parse_runtime_yaml(VALID + "  true: {provider: openai, model: m, mode: chat}\n")
     assert (info.value.field, info.value.line) == ("roles.True", 7)
@@ -261,12 +264,21 @@ def test_control_character_names_line_and_column() -> None:
         parse_runtime_yaml(VALID + "env2: a\x07b\n", source="f.yaml")
     problem = info.value.problems[0]
     assert (problem.line, problem.column) == (7, 8)
-    assert str(info.value) == "f.yaml:7: invalid YAML: unacceptable character #x0007: special characters are not allowed"
+    assert (
+        str(info.value)
+        == "f.yaml:7: invalid YAML: unacceptable character #x0007: special characters are not allowed"
+    )
 
 
 @pytest.mark.parametrize(
     "tagged",
-    ["!!python/tuple [1, 2]", "!!python/object:os.environ {}", "!!python/name:os.system", "!secret openai", "!!pairs [a: 1]"],
+    [
+        "!!python/tuple [1, 2]",
+        "!!python/object:os.environ {}",
+        "!!python/name:os.system",
+        "!secret openai",
+        "!!pairs [a: 1]",
+    ],
 )
 def test_tags_are_rejected_where_they_are(tagged: str) -> None:
     with pytest.raises(ConfigError) as info:

@@ -31,7 +31,7 @@ def summary_rows(config_meta: Mapping[str, Any] | None, explain: Mapping[str, An
 
 
 def render_summary(console: Console, rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table  # noqa: PLC0415
+    from rich.table import Table
 
     table = Table(title="chosen models", title_justify="left")
     for column in ("role", "kind", "model", "fallbacks", "why"):
@@ -46,8 +46,8 @@ def render_summary(console: Console, rows: list[dict[str, Any]]) -> None:
 
 def render_explain(console: Console, explain: Mapping[str, Any]) -> None:
     """Per role: the filters with how many candidates each rejected, relaxations, top candidates."""
-    from rich.markup import escape  # noqa: PLC0415
-    from rich.table import Table  # noqa: PLC0415
+    from rich.markup import escape
+    from rich.table import Table
 
     catalog = explain.get("catalog", {})
     console.print(f"catalog {catalog.get('version')} (sha256 {str(catalog.get('sha256'))[:12]})")
@@ -62,16 +62,22 @@ def render_explain(console: Console, explain: Mapping[str, Any]) -> None:
         console.print("  weights: " + ", ".join(f"{k} {v:.2f}" for k, v in weights.items()))
         filters = Table(title="filters", title_justify="left", show_edge=False)
         for column in ("filter", "constraint", "before", "after", "rejected"):
-            filters.add_column(column, justify="right" if column in {"before", "after", "rejected"} else "left")
+            filters.add_column(
+                column, justify="right" if column in {"before", "after", "rejected"} else "left"
+            )
         for step in role.get("filters", []):
             filters.add_row(
-                step["filter"], escape(str(step["constraint"])), str(step["before"]), str(step["after"]),
+                step["filter"],
+                escape(str(step["constraint"])),
+                str(step["before"]),
+                str(step["after"]),
                 str(step["rejected"]),
             )
         console.print(filters)
         for relaxation in role.get("relaxations", []):
             console.print(
-                f"  relaxed {escape(relaxation['change'])} ({relaxation['origin']}): {escape(relaxation['reason'])}"
+                f"  relaxed {escape(relaxation['change'])} ({relaxation['origin']}): "
+                f"{escape(relaxation['reason'])}"
             )
         candidates = Table(
             title=f"top candidates (of {role['candidate_count']})", title_justify="left", show_edge=False

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["Format", "FormatOption", "Output", "mask"]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """How data is printed on stdout."""
 
     human = "human"
@@ -35,7 +35,7 @@ _WIDE = 160
 
 
 def _console(*, stderr: bool) -> Console:
-    from rich.console import Console  # noqa: PLC0415 - rich costs ~0.1 s; only when rendering
+    from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     # Piped output (CI logs, tests) gets a wide fixed width so tables are not truncated.
@@ -96,7 +96,7 @@ class Output:
 
 
 def _escape(text: str) -> str:
-    from rich.markup import escape  # noqa: PLC0415
+    from rich.markup import escape
 
     return escape(text)
 

@@ -21,7 +21,7 @@ def confirm(question: str, *, flag: str) -> None:
     """Ask ``question``; a "no", or no terminal to ask on, is a domain error naming ``flag``."""
     if not interactive():
         raise CliError(f"{question} (no terminal to ask on)", hint=f"pass {flag} to go ahead without asking")
-    import typer  # noqa: PLC0415
+    import typer
 
     if not typer.confirm(question, default=False, err=True):
         raise CliError("cancelled; nothing was changed")

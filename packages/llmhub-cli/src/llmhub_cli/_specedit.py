@@ -8,6 +8,7 @@ atomically. Indentation of sequences is detected from the file so untouched line
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,8 +28,8 @@ _LEVEL_KEYS = ("quality", "cost", "latency")
 
 def parse_scalar(text: str) -> Any:
     """A command-line value read as YAML: ``0.7`` -> 0.7, ``true`` -> True, ``[a, b]`` -> list."""
-    from ruamel.yaml import YAML  # noqa: PLC0415
-    from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     try:
         value = YAML(typ="safe", pure=True).load(text)
@@ -39,7 +40,7 @@ def parse_scalar(text: str) -> Any:
 
 def parse_assignment(text: str, option: str) -> tuple[str, Any]:
     """``KEY=VALUE`` -> (key, parsed value); a usage error otherwise."""
-    import typer  # noqa: PLC0415
+    import typer
 
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
@@ -64,7 +65,7 @@ class RoleEdit:
 
 
 def _yaml(text: str) -> YAML:
-    from ruamel.yaml import YAML  # noqa: PLC0415
+    from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
@@ -78,13 +79,13 @@ def _detect_indent(text: str) -> tuple[int, int, int]:
     """(mapping, sequence, dash offset) as the file uses them; ruamel's defaults otherwise."""
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     mapping = 2
-    for prev, line in zip(lines, lines[1:], strict=False):
+    for prev, line in itertools.pairwise(lines):
         a = len(prev) - len(prev.lstrip())
         b = len(line) - len(line.lstrip())
         if prev.rstrip().endswith(":") and b > a and not line.lstrip().startswith("- "):
             mapping = b - a
             break
-    for prev, line in zip(lines, lines[1:], strict=False):
+    for prev, line in itertools.pairwise(lines):
         if line.lstrip().startswith("- ") and prev.rstrip().endswith(":"):
             offset = (len(line) - len(line.lstrip())) - (len(prev) - len(prev.lstrip()))
             offset = max(offset, 0)
@@ -93,7 +94,7 @@ def _detect_indent(text: str) -> tuple[int, int, int]:
 
 
 def _flow_map(items: dict[str, Any]) -> CommentedMap:
-    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+    from ruamel.yaml.comments import CommentedMap
 
     node = CommentedMap(items)
     node.fa.set_flow_style()
@@ -104,8 +105,8 @@ class SpecDocument:
     """An llmhub.spec.yaml loaded for editing."""
 
     def __init__(self, path: Path, source: str) -> None:
-        from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
-        from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+        from ruamel.yaml.comments import CommentedMap
+        from ruamel.yaml.error import YAMLError
 
         self.path = path
         self.source = source
@@ -116,14 +117,16 @@ class SpecDocument:
         except YAMLError as exc:
             raise CliError(f"{source}: invalid YAML: {exc}", hint="run `llmhub spec validate`") from None
         if not isinstance(data, CommentedMap):
-            raise CliError(f"{source}: expected a mapping at the top level", hint="run `llmhub spec validate`")
+            raise CliError(
+                f"{source}: expected a mapping at the top level", hint="run `llmhub spec validate`"
+            )
         self.data = data
 
     # ------------------------------------------------------------------ roles
 
     @property
     def roles(self) -> CommentedMap:
-        from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+        from ruamel.yaml.comments import CommentedMap
 
         roles = self.data.get("roles")
         if roles is None:
@@ -139,7 +142,7 @@ class SpecDocument:
         return [str(name) for name in self.roles]
 
     def require_role(self, name: str) -> CommentedMap:
-        from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+        from ruamel.yaml.comments import CommentedMap
 
         roles = self.roles
         if name not in roles:
@@ -154,11 +157,13 @@ class SpecDocument:
         return role
 
     def add_role(self, name: str, edit: RoleEdit) -> None:
-        from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+        from ruamel.yaml.comments import CommentedMap
 
         roles = self.roles
         if name in roles:
-            raise CliError(f"{self.source}: role {name!r} already exists", hint=f"use `llmhub edit-role {name}`")
+            raise CliError(
+                f"{self.source}: role {name!r} already exists", hint=f"use `llmhub edit-role {name}`"
+            )
         roles[name] = CommentedMap()
         if edit.kind is None:
             edit.kind = "chat"
@@ -212,7 +217,7 @@ class SpecDocument:
             self._unset(name, role, dotted)
 
     def _sub(self, role: CommentedMap, key: str) -> CommentedMap:
-        from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+        from ruamel.yaml.comments import CommentedMap
 
         node = role.get(key)
         if not isinstance(node, CommentedMap):
@@ -247,11 +252,9 @@ class SpecDocument:
 
     def save(self) -> str:
         """Validate the edited spec and write it atomically; returns the new text."""
-        from llmhub_generator.spec import parse_spec_yaml  # noqa: PLC0415
-
-        from llmhub_cli._files import atomic_write  # noqa: PLC0415
-
-        from llmhub_generator.errors import SpecError  # noqa: PLC0415
+        from llmhub_cli._files import atomic_write
+        from llmhub_generator.errors import SpecError
+        from llmhub_generator.spec import parse_spec_yaml
 
         text = self.dump()
         try:
@@ -266,7 +269,7 @@ class SpecDocument:
 
 
 def _flow_list(values: Iterable[Any]) -> Any:
-    from ruamel.yaml.comments import CommentedSeq  # noqa: PLC0415
+    from ruamel.yaml.comments import CommentedSeq
 
     seq = CommentedSeq(list(values))
     seq.fa.set_flow_style()
@@ -278,7 +281,7 @@ _ROLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 
 def check_role_name(name: str) -> str:
     """A usage error for role names that would be awkward in YAML and in code."""
-    import typer  # noqa: PLC0415
+    import typer
 
     if not _ROLE_NAME.match(name):
         raise typer.BadParameter(

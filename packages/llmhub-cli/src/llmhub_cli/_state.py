@@ -24,7 +24,7 @@ __all__ = ["RuntimeFile", "load_project_spec", "read_runtime"]
 
 def load_project_spec(proj: Project) -> LoadedSpec:
     """Load and validate the project's spec (``SpecError`` on any problem)."""
-    from llmhub_generator.spec import load_spec  # noqa: PLC0415
+    from llmhub_generator.spec import load_spec
 
     path = proj.require_spec()
     return load_spec(display(path))
@@ -52,7 +52,7 @@ class RuntimeFile:
     @property
     def fingerprint(self) -> str:
         """Fingerprint of the content as it is now (without ``meta``)."""
-        from llmhub_generator.emitter import content_fingerprint  # noqa: PLC0415
+        from llmhub_generator.emitter import content_fingerprint
 
         return str(content_fingerprint(self.data))
 
@@ -81,8 +81,8 @@ class RuntimeFile:
 
 def read_runtime(path: Path, *, check_provider_ids: bool = False) -> RuntimeFile:
     """Read and validate ``llmhub.yaml`` (``ConfigError`` when invalid, CliError when missing)."""
-    from llmhub_runtime.config_loader import parse_runtime_yaml  # noqa: PLC0415
-    from llmhub_runtime.yamldoc import load_yaml_text  # noqa: PLC0415
+    from llmhub_runtime.config_loader import parse_runtime_yaml
+    from llmhub_runtime.yamldoc import load_yaml_text
 
     source = display(path)
     try:

@@ -34,7 +34,7 @@ class _BoundaryGroup(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, TyperException):
             raise  # exits, aborts and usage errors: click maps them to exit codes (2 for usage)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the boundary: report() re-raises nothing, maps all
             raise typer.Exit(report(exc)) from None
         except KeyboardInterrupt as exc:
             raise typer.Exit(report(exc)) from None

@@ -4,8 +4,8 @@ any-llm's module-level ``completion()`` builds a provider client (and a new HTTP
 every call; an ``AnyLLM`` instance keeps its HTTP client, so reusing one saves a connection setup
 per call. An instance is bound to the event loop its HTTP client first ran on, and its sync API
 runs on any-llm's own background loop, so the pool keeps one set of instances for sync calls and
-one per running event loop for async calls. The per-loop sets are held weakly: when a loop is
-garbage-collected its clients go with it.
+one per running event loop for async calls. The per-loop sets are held weakly, and the sets of
+loops that have been closed are dropped when a new loop makes its first call.
 
 This module imports any-llm; the hub loads it on its first call only.
 """
@@ -89,7 +89,10 @@ class ClientPool:
             if client is not None:
                 return client
         with self._lock:
-            clients = self._per_loop.setdefault(loop, {})
+            clients = self._per_loop.get(loop)
+            if clients is None:
+                self._forget_closed_loops()
+                clients = self._per_loop[loop] = {}
             client = clients.get(key)
             if client is None:
                 client = _create(provider, api_base, api_key, max_retries, env_key)
@@ -99,7 +102,18 @@ class ClientPool:
     def size(self) -> tuple[int, int]:
         """(number of sync clients, number of async clients over all live loops)."""
         with self._lock:
-            return len(self._sync), sum(len(c) for c in self._per_loop.values())
+            live = sum(len(c) for loop, c in self._per_loop.items() if not loop.is_closed())
+            return len(self._sync), live
+
+    def _forget_closed_loops(self) -> None:
+        """Drop the clients of event loops that have been closed (the caller holds the lock).
+
+        The weak keys alone do not free them: a client's kept-alive connections refer to their
+        loop, so a closed loop stays reachable through its own clients, and every
+        ``asyncio.run(hub.acompletion(...))`` would leave a client (and a loop) behind.
+        """
+        for loop in [loop for loop in self._per_loop if loop.is_closed()]:
+            del self._per_loop[loop]
 
 
 def _create(

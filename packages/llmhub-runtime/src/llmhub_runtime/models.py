@@ -96,7 +96,7 @@ class ProviderConfig(_ConfigModel):
     @field_validator("env_key")
     @classmethod
     def _valid_env_key(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_VAR_NAME.match(value):
+        if value is not None and not _ENV_VAR_NAME.fullmatch(value):
             # The value is not echoed: a key pasted here by mistake must not reach logs.
             raise ValueError(
                 "must be the name of an environment variable (letters, digits and _, not starting "

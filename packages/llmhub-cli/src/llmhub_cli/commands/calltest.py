@@ -20,7 +20,7 @@ def _usage(response: Any) -> dict[str, Any] | None:
     return dump(mode="json", exclude_none=True) if callable(dump) else None
 
 
-def test(
+def call_role(
     ctx: typer.Context,
     role: Annotated[str, typer.Option("--role", "-r", help="The role to call.")],
     prompt: Annotated[str, typer.Option("--prompt", "-p", help="User message (chat) or text to embed.")],
@@ -28,11 +28,10 @@ def test(
     fmt: FormatOption = Format.human,
 ) -> None:
     """Call ROLE once with PROMPT through llmhub.yaml (a real call; needs the provider's key)."""
-    from llmhub_runtime import LLMHub, LLMMode  # noqa: PLC0415
-
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._progress import spinner  # noqa: PLC0415
-    from llmhub_cli._project import project  # noqa: PLC0415
+    from llmhub_cli._output import Output
+    from llmhub_cli._progress import spinner
+    from llmhub_cli._project import project
+    from llmhub_runtime import LLMHub, LLMMode
 
     out = Output(Format.json if as_json else fmt)
     hub = LLMHub(config_path=project(ctx).runtime_path)
@@ -48,17 +47,25 @@ def test(
         if resolved.mode is LLMMode.EMBEDDING:
             embedded = hub.embedding(role, input=prompt)
             vector = [float(x) for x in embedded.data[0].embedding]
-            payload.update(model=getattr(embedded, "model", None) or resolved.model, dimensions=len(vector),
-                           embedding=vector, usage=_usage(embedded))
+            payload.update(
+                model=getattr(embedded, "model", None) or resolved.model,
+                dimensions=len(vector),
+                embedding=vector,
+                usage=_usage(embedded),
+            )
         else:
             response = hub.completion(role, messages=[{"role": "user", "content": prompt}])
             choice = response.choices[0]
-            payload.update(model=response.model or resolved.model, content=choice.message.content or "",
-                           finish_reason=choice.finish_reason, usage=_usage(response))
+            payload.update(
+                model=response.model or resolved.model,
+                content=choice.message.content or "",
+                finish_reason=choice.finish_reason,
+                usage=_usage(response),
+            )
     payload["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
 
     def human(console: Any) -> None:
-        from rich.markup import escape  # noqa: PLC0415
+        from rich.markup import escape
 
         if "embedding" in payload:
             preview = ", ".join(f"{x:.4f}" for x in payload["embedding"][:6])
@@ -72,4 +79,4 @@ def test(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("test")(test)
+    app.command("test")(call_role)

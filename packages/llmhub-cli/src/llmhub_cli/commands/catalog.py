@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -10,15 +10,16 @@ import typer
 from llmhub_cli._output import Format, FormatOption
 
 if TYPE_CHECKING:
-    from llmhub_catalog import Catalog, ModelRecord
     from rich.console import Console
+
+    from llmhub_catalog import Catalog, ModelRecord
 
 __all__ = ["app", "record_row"]
 
 app = typer.Typer(help="Browse, search and refresh the model catalog.", no_args_is_help=True)
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     chat = "chat"
     embedding = "embedding"
     image = "image"
@@ -43,13 +44,17 @@ def record_row(record: ModelRecord, details: bool) -> dict[str, Any]:
         "context": record.limits.context,
         "price_input": record.prices.input,
         "price_output": record.prices.output,
-        "tiers": {"quality": record.tiers.quality, "cost": record.tiers.cost, "latency": record.tiers.latency},
+        "tiers": {
+            "quality": record.tiers.quality,
+            "cost": record.tiers.cost,
+            "latency": record.tiers.latency,
+        },
     }
 
 
 def _render(console: Console, records: list[ModelRecord], details: bool) -> None:
-    from rich.markup import escape  # noqa: PLC0415
-    from rich.table import Table  # noqa: PLC0415
+    from rich.markup import escape
+    from rich.table import Table
 
     table = Table(caption=f"{len(records)} model(s); tiers 1..5 (cost/latency 5 = most expensive/slowest)")
     columns = ["provider/model", "kind", "context", "$ in/out per 1M", "tiers q/c/l"]
@@ -68,7 +73,11 @@ def _render(console: Console, records: list[ModelRecord], details: bool) -> None
         ]
         if details:
             caps = record.capabilities
-            flags = [name for name in ("tool_call", "structured_output", "reasoning", "attachments") if getattr(caps, name)]
+            flags = [
+                name
+                for name in ("tool_call", "structured_output", "reasoning", "attachments")
+                if getattr(caps, name)
+            ]
             overall = record.arena.overall if record.arena else None
             row += [
                 ", ".join(flags) or "-",
@@ -82,32 +91,43 @@ def _render(console: Console, records: list[ModelRecord], details: bool) -> None
 
 
 def _load() -> Catalog:
-    from llmhub_catalog import load_catalog  # noqa: PLC0415
+    from llmhub_catalog import load_catalog
 
     return load_catalog()
 
 
 def _header(catalog: Catalog) -> dict[str, Any]:
-    return {"version": catalog.version, "source": catalog.source, "sha256": catalog.sha256, "models": len(catalog)}
+    return {
+        "version": catalog.version,
+        "source": catalog.source,
+        "sha256": catalog.sha256,
+        "models": len(catalog),
+    }
 
 
 @app.command("show")
 def show(
-    provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="any-llm provider id (repeatable).")] = None,
+    provider: Annotated[
+        list[str] | None, typer.Option("--provider", "-p", help="any-llm provider id (repeatable).")
+    ] = None,
     kind: Annotated[Kind | None, typer.Option("--kind", "-k", help="Only models of this kind.")] = None,
-    details: Annotated[bool, typer.Option("--details", help="Capabilities, modalities, ratings, dates.")] = False,
-    include_deprecated: Annotated[bool, typer.Option("--include-deprecated", help="Keep deprecated models.")] = False,
+    details: Annotated[
+        bool, typer.Option("--details", help="Capabilities, modalities, ratings, dates.")
+    ] = False,
+    include_deprecated: Annotated[
+        bool, typer.Option("--include-deprecated", help="Keep deprecated models.")
+    ] = False,
     fmt: FormatOption = Format.human,
 ) -> None:
     """List catalog models (default: every active model), optionally filtered."""
-    from llmhub_cli._output import Output  # noqa: PLC0415
+    from llmhub_cli._output import Output
 
     out = Output(fmt)
     catalog = _load()
     if provider:
         unknown = sorted(set(provider) - set(catalog.providers()))
         if unknown:
-            from llmhub_cli._boundary import CliError  # noqa: PLC0415
+            from llmhub_cli._boundary import CliError
 
             raise CliError(
                 f"no models for provider(s) {', '.join(unknown)} in the catalog",
@@ -138,12 +158,14 @@ def _search_score(record: ModelRecord, terms: list[str]) -> int:
 def search(
     text: Annotated[str, typer.Argument(help="Words to look for in model ids, names and families.")],
     kind: Annotated[Kind | None, typer.Option("--kind", "-k", help="Only models of this kind.")] = None,
-    details: Annotated[bool, typer.Option("--details", help="Capabilities, modalities, ratings, dates.")] = False,
+    details: Annotated[
+        bool, typer.Option("--details", help="Capabilities, modalities, ratings, dates.")
+    ] = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = 25,
     fmt: FormatOption = Format.human,
 ) -> None:
     """Find models whose id, name or family contains every word of TEXT (exit 1 if none)."""
-    from llmhub_cli._output import Output  # noqa: PLC0415
+    from llmhub_cli._output import Output
 
     terms = [t for t in text.lower().split() if t]
     if not terms:
@@ -169,10 +191,9 @@ def refresh(
     fmt: FormatOption = Format.human,
 ) -> None:
     """Download fresh models.dev data and Arena ratings into the cache (a failure keeps the old cache)."""
-    from llmhub_catalog import refresh_catalog  # noqa: PLC0415
-
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._progress import spinner  # noqa: PLC0415
+    from llmhub_catalog import refresh_catalog
+    from llmhub_cli._output import Output
+    from llmhub_cli._progress import spinner
 
     out = Output(fmt)
     out.info("refreshing the catalog from models.dev and the Arena ratings table...")
@@ -180,6 +201,8 @@ def refresh(
         catalog = refresh_catalog(timeout=timeout)
     out.data(
         {"catalog": _header(catalog)},
-        lambda console: console.print(f"catalog {catalog.version}: {len(catalog)} models (sha256 {catalog.sha256[:12]})"),
+        lambda console: console.print(
+            f"catalog {catalog.version}: {len(catalog)} models (sha256 {catalog.sha256[:12]})"
+        ),
     )
     out.success("catalog cache refreshed; `llmhub generate --check` tells whether llmhub.yaml is now stale")

@@ -29,10 +29,9 @@ class Check:
 
 
 def _spec_checks(proj: Project, checks: list[Check]) -> Any:
-    from llmhub_generator.errors import SpecError  # noqa: PLC0415
-    from llmhub_generator.spec import load_spec  # noqa: PLC0415
-
-    from llmhub_cli._project import display  # noqa: PLC0415
+    from llmhub_cli._project import display
+    from llmhub_generator.errors import SpecError
+    from llmhub_generator.spec import load_spec
 
     if not proj.spec_path.is_file():
         checks.append(Check("spec", "fail", f"no {display(proj.spec_path)}", "run `llmhub init`"))
@@ -49,10 +48,9 @@ def _spec_checks(proj: Project, checks: list[Check]) -> Any:
 
 
 def _runtime_checks(proj: Project, loaded: Any, checks: list[Check]) -> Any:
-    from llmhub_runtime.errors import ConfigError  # noqa: PLC0415
-
-    from llmhub_cli._project import display  # noqa: PLC0415
-    from llmhub_cli._state import read_runtime  # noqa: PLC0415
+    from llmhub_cli._project import display
+    from llmhub_cli._state import read_runtime
+    from llmhub_runtime.errors import ConfigError
 
     path = proj.runtime_path
     if not path.is_file():
@@ -61,12 +59,20 @@ def _runtime_checks(proj: Project, loaded: Any, checks: list[Check]) -> Any:
     try:
         runtime = read_runtime(path, check_provider_ids=True)
     except ConfigError as exc:
-        checks.append(Check("runtime", "fail", str(exc).splitlines()[0], "fix it or run `llmhub generate --force`"))
+        checks.append(
+            Check("runtime", "fail", str(exc).splitlines()[0], "fix it or run `llmhub generate --force`")
+        )
         return None
     checks.append(Check("runtime", "ok", f"{display(path)}: {len(runtime.config.roles)} role(s) load"))
     if runtime.hand_edited:
-        checks.append(Check("runtime edits", "warn", "llmhub.yaml was edited by hand since generation",
-                            "move the change into llmhub.spec.yaml, then `llmhub generate --force`"))
+        checks.append(
+            Check(
+                "runtime edits",
+                "warn",
+                "llmhub.yaml was edited by hand since generation",
+                "move the change into llmhub.spec.yaml, then `llmhub generate --force`",
+            )
+        )
     if loaded is not None:
         missing = [r for r in loaded.spec.roles if r not in runtime.config.roles]
         extra = [r for r in runtime.config.roles if r not in loaded.spec.roles]
@@ -95,19 +101,24 @@ def _key_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
         if os.environ.get(env_key):
             checks.append(Check(f"key {name}", "ok", f"{env_key} is set"))
         else:
-            checks.append(Check(f"key {name}", "fail", f"{env_key} is not set",
-                                f"export {env_key}=... (see .env.example)"))
+            checks.append(
+                Check(
+                    f"key {name}", "fail", f"{env_key} is not set", f"export {env_key}=... (see .env.example)"
+                )
+            )
 
 
 def _catalog_check(runtime: Any, checks: list[Check]) -> None:
-    import datetime as dt  # noqa: PLC0415
+    import datetime as dt
 
-    from llmhub_catalog import CatalogError, load_catalog  # noqa: PLC0415
+    from llmhub_catalog import CatalogError, load_catalog
 
     try:
         catalog = load_catalog()
     except CatalogError as exc:
-        checks.append(Check("catalog", "fail", str(exc), "reinstall llmhub-catalog or `llmhub catalog refresh`"))
+        checks.append(
+            Check("catalog", "fail", str(exc), "reinstall llmhub-catalog or `llmhub catalog refresh`")
+        )
         return
     detail = f"{catalog.version} ({catalog.source}, {len(catalog)} models)"
     try:
@@ -117,24 +128,36 @@ def _catalog_check(runtime: Any, checks: list[Check]) -> None:
     if age is not None:
         detail += f", {age} days old"
     if age is not None and age > _CATALOG_OLD_DAYS:
-        checks.append(Check("catalog", "warn", detail, "run `llmhub catalog refresh`, then `llmhub generate`"))
+        checks.append(
+            Check("catalog", "warn", detail, "run `llmhub catalog refresh`, then `llmhub generate`")
+        )
     else:
         checks.append(Check("catalog", "ok", detail))
     if runtime is not None and runtime.catalog_sha256 and runtime.catalog_sha256 != catalog.fingerprint:
-        checks.append(Check("catalog in sync", "warn",
-                            f"llmhub.yaml was generated from catalog {runtime.catalog_version}",
-                            "run `llmhub generate` to choose from the current catalog"))
+        checks.append(
+            Check(
+                "catalog in sync",
+                "warn",
+                f"llmhub.yaml was generated from catalog {runtime.catalog_version}",
+                "run `llmhub generate` to choose from the current catalog",
+            )
+        )
 
 
 def _local_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
-    import importlib.util  # noqa: PLC0415
-    import socket  # noqa: PLC0415
-    from urllib.parse import urlsplit  # noqa: PLC0415
+    import importlib.util
+    import socket
+    from urllib.parse import urlsplit
 
     installed = importlib.util.find_spec("llmhub_local") is not None
-    checks.append(Check("llmhub-local", "ok" if installed else "warn",
-                        "installed" if installed else "not installed (optional: local models)",
-                        "" if installed else 'pip install "llmhub[local]"'))
+    checks.append(
+        Check(
+            "llmhub-local",
+            "ok" if installed else "warn",
+            "installed" if installed else "not installed (optional: local models)",
+            "" if installed else 'pip install "llmhub[local]"',
+        )
+    )
     source = runtime.config.providers if runtime is not None else (loaded.spec.providers if loaded else {})
     for name, provider in source.items():
         if not provider.api_base:
@@ -148,14 +171,23 @@ def _local_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
             with socket.create_connection((host, port), timeout=0.5):
                 checks.append(Check(f"server {name}", "ok", f"{provider.api_base} answers"))
         except OSError:
-            checks.append(Check(f"server {name}", "fail", f"nothing listens at {provider.api_base}",
-                                "start the server (e.g. `llmhub local ...` or llama-server)"))
+            checks.append(
+                Check(
+                    f"server {name}",
+                    "fail",
+                    f"nothing listens at {provider.api_base}",
+                    "start the server (e.g. `llmhub local ...` or llama-server)",
+                )
+            )
 
 
 def doctor(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
-    """Check the spec, llmhub.yaml, API keys, catalog age and local servers; print fixes (exit 1 on failures)."""
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._project import project  # noqa: PLC0415
+    """Check the spec, llmhub.yaml, API keys, catalog age and local servers; print fixes.
+
+    Exits 1 when a check fails (warnings alone exit 0).
+    """
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import project
 
     proj = project(ctx)
     checks: list[Check] = []
@@ -167,7 +199,7 @@ def doctor(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     failed = [c for c in checks if c.status == "fail"]
 
     def human(console: Any) -> None:
-        from rich.markup import escape  # noqa: PLC0415
+        from rich.markup import escape
 
         marks = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
         for check in checks:
@@ -184,19 +216,21 @@ def doctor(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
 
 def status(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     """One-screen summary: project, spec, llmhub.yaml state and roles (no network, no catalog)."""
-    import hashlib  # noqa: PLC0415
+    import hashlib
 
-    from llmhub_runtime.errors import ConfigError  # noqa: PLC0415
-
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._project import display, project  # noqa: PLC0415
-    from llmhub_cli._state import read_runtime  # noqa: PLC0415
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import display, project
+    from llmhub_cli._state import read_runtime
+    from llmhub_runtime.errors import ConfigError
 
     proj = project(ctx)
     spec_path = proj.require_spec()
     spec_sha = hashlib.sha256(spec_path.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
-    info: dict[str, Any] = {"root": str(proj.root.resolve()), "spec": display(spec_path),
-                            "runtime": display(proj.runtime_path)}
+    info: dict[str, Any] = {
+        "root": str(proj.root.resolve()),
+        "spec": display(spec_path),
+        "runtime": display(proj.runtime_path),
+    }
     if not proj.runtime_path.is_file():
         info.update(runtime_state="missing", roles={})
     else:
@@ -221,7 +255,7 @@ def status(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
             )
 
     def human(console: Any) -> None:
-        from rich.markup import escape  # noqa: PLC0415
+        from rich.markup import escape
 
         console.print(f"root     {escape(info['root'])}")
         console.print(f"spec     {escape(info['spec'])}")

@@ -18,8 +18,8 @@ app = typer.Typer(help="Check or sync the API key variables the project needs.",
 
 def required_variables(proj: Project) -> tuple[str, list[tuple[str, str | None, str | None]]]:
     """(source file, [(provider, env_key, api_base)]): from llmhub.yaml if it exists, else the spec."""
-    from llmhub_cli._project import display  # noqa: PLC0415
-    from llmhub_cli._state import load_project_spec, read_runtime  # noqa: PLC0415
+    from llmhub_cli._project import display
+    from llmhub_cli._state import load_project_spec, read_runtime
 
     if proj.runtime_path.is_file():
         runtime = read_runtime(proj.runtime_path)
@@ -33,24 +33,30 @@ def required_variables(proj: Project) -> tuple[str, list[tuple[str, str | None, 
 @app.command("check")
 def check(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     """Show which env_key variables are set (values are never shown); exit 1 if any is missing."""
-    import os  # noqa: PLC0415
+    import os
 
-    from llmhub_cli._output import Output, mask  # noqa: PLC0415
-    from llmhub_cli._project import project  # noqa: PLC0415
+    from llmhub_cli._output import Output, mask
+    from llmhub_cli._project import project
 
     source, entries = required_variables(project(ctx))
     rows: list[dict[str, Any]] = []
     for provider, env_key, api_base in entries:
         if env_key is None:
-            rows.append({"provider": provider, "env_key": None, "set": None,
-                         "status": "no key configured" + (" (local endpoint)" if api_base else "")})
+            rows.append(
+                {
+                    "provider": provider,
+                    "env_key": None,
+                    "set": None,
+                    "status": "no key configured" + (" (local endpoint)" if api_base else ""),
+                }
+            )
             continue
         value = os.environ.get(env_key)
         rows.append({"provider": provider, "env_key": env_key, "set": bool(value), "status": mask(value)})
     missing = [row["env_key"] for row in rows if row["set"] is False]
 
     def human(console: Any) -> None:
-        from rich.table import Table  # noqa: PLC0415
+        from rich.table import Table
 
         table = Table(title=f"API keys for {source}", title_justify="left")
         for column in ("provider", "variable", "status"):
@@ -71,12 +77,14 @@ def check(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
 @app.command("sync")
 def sync(
     ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the new .env.example instead of writing it.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the new .env.example instead of writing it.")
+    ] = False,
 ) -> None:
     """Add every env_key variable to .env.example (existing lines are kept; values are never written)."""
-    from llmhub_cli._files import atomic_write, merge_env_example, read_text_or_none  # noqa: PLC0415
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._project import display, project  # noqa: PLC0415
+    from llmhub_cli._files import atomic_write, merge_env_example, read_text_or_none
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import display, project
 
     proj = project(ctx)
     _, entries = required_variables(proj)

@@ -10,10 +10,9 @@ import typer
 from llmhub_cli._output import Format, FormatOption
 
 if TYPE_CHECKING:
+    from llmhub_cli._state import RuntimeFile
     from llmhub_generator import GenerationResult
     from llmhub_generator.spec import LoadedSpec
-
-    from llmhub_cli._state import RuntimeFile
 
 __all__ = ["freshness", "register", "update_env_example"]
 
@@ -36,7 +35,7 @@ def freshness(existing: RuntimeFile | None, loaded: LoadedSpec, result: Generati
 
 def update_env_example(path: Path, config: Any) -> bool:
     """Add the env_key of every provider in ``config`` to ``path``; True when the file changed."""
-    from llmhub_cli._files import atomic_write, merge_env_example, read_text_or_none  # noqa: PLC0415
+    from llmhub_cli._files import atomic_write, merge_env_example, read_text_or_none
 
     variables = [(name, p.env_key) for name, p in config.providers.items() if p.env_key]
     existing = read_text_or_none(path)
@@ -51,9 +50,14 @@ def update_env_example(path: Path, config: Any) -> bool:
 
 def generate(
     ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print llmhub.yaml instead of writing it.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print llmhub.yaml instead of writing it.")
+    ] = False,
     no_llm: Annotated[
-        bool, typer.Option("--no-llm", help="Interpret roles heuristically (offline; the default without a model).")
+        bool,
+        typer.Option(
+            "--no-llm", help="Interpret roles heuristically (offline; the default without a model)."
+        ),
     ] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Replace llmhub.yaml even if it was edited by hand.")
@@ -63,17 +67,23 @@ def generate(
     ] = False,
     check: Annotated[
         bool,
-        typer.Option("--check", help="Write nothing; exit 1 if llmhub.yaml is missing, stale or hand-edited (CI)."),
+        typer.Option(
+            "--check", help="Write nothing; exit 1 if llmhub.yaml is missing, stale or hand-edited (CI)."
+        ),
     ] = False,
     only_available: Annotated[
         bool, typer.Option("--only-available", help="Only choose providers whose API key variable is set.")
     ] = False,
     generator_model: Annotated[
         str | None,
-        typer.Option("--generator-model", metavar="PROVIDER:MODEL", help="Interpret role descriptions with this LLM."),
+        typer.Option(
+            "--generator-model", metavar="PROVIDER:MODEL", help="Interpret role descriptions with this LLM."
+        ),
     ] = None,
     spec: Annotated[Path | None, typer.Option("--spec", help="The spec to generate from.")] = None,
-    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write (default: llmhub.yaml).")] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Where to write (default: llmhub.yaml).")
+    ] = None,
     fmt: FormatOption = Format.human,
 ) -> None:
     """Choose a model for every role of llmhub.spec.yaml and write llmhub.yaml.
@@ -82,21 +92,22 @@ def generate(
     replace an llmhub.yaml that was edited by hand unless --force. Adds provider key variables to
     .env.example.
     """
-    from llmhub_generator import GenerateOptions  # noqa: PLC0415
-    from llmhub_generator import generate as run_generate  # noqa: PLC0415
-    from llmhub_runtime.errors import ConfigError  # noqa: PLC0415
-
-    from llmhub_cli._boundary import CliError  # noqa: PLC0415
-    from llmhub_cli._explain import render_explain, render_summary, summary_rows  # noqa: PLC0415
-    from llmhub_cli._files import atomic_write  # noqa: PLC0415
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._progress import spinner  # noqa: PLC0415
-    from llmhub_cli._project import display, project  # noqa: PLC0415
-    from llmhub_cli._prompt import confirm  # noqa: PLC0415
-    from llmhub_cli._state import load_project_spec, read_runtime  # noqa: PLC0415
+    from llmhub_cli._boundary import CliError
+    from llmhub_cli._explain import render_explain, render_summary, summary_rows
+    from llmhub_cli._files import atomic_write
+    from llmhub_cli._output import Output
+    from llmhub_cli._progress import spinner
+    from llmhub_cli._project import display, project
+    from llmhub_cli._prompt import confirm
+    from llmhub_cli._state import load_project_spec, read_runtime
+    from llmhub_generator import GenerateOptions
+    from llmhub_generator import generate as run_generate
+    from llmhub_runtime.errors import ConfigError
 
     if generator_model is not None and (":" not in generator_model or generator_model.startswith(":")):
-        raise typer.BadParameter(f"expected PROVIDER:MODEL, got {generator_model!r}", param_hint="--generator-model")
+        raise typer.BadParameter(
+            f"expected PROVIDER:MODEL, got {generator_model!r}", param_hint="--generator-model"
+        )
     if check and dry_run:
         raise typer.BadParameter("--check and --dry-run cannot be combined", param_hint="--check")
     out = Output(fmt)

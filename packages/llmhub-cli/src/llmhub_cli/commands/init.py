@@ -24,9 +24,9 @@ def init(
 
     Refuses to replace an existing spec unless --force is given. Existing .env.example lines are kept.
     """
-    from llmhub_cli._files import atomic_write, merge_env_example, read_text_or_none  # noqa: PLC0415
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._starter import STARTER_PROVIDERS, project_name, starter_spec  # noqa: PLC0415
+    from llmhub_cli._files import atomic_write, merge_env_example, read_text_or_none
+    from llmhub_cli._output import Output
+    from llmhub_cli._starter import STARTER_PROVIDERS, project_name, starter_spec
 
     out = Output()
     proj = project(ctx, walk_up=False)
@@ -38,7 +38,7 @@ def init(
         )
     folder = Path(proj.root).resolve()
     text = starter_spec(name or project_name(folder.name))
-    from llmhub_generator.spec import parse_spec_yaml  # noqa: PLC0415 - the starter must be valid
+    from llmhub_generator.spec import parse_spec_yaml
 
     parse_spec_yaml(text, source=display(spec_path))
     atomic_write(spec_path, text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -12,7 +12,7 @@ from llmhub_cli._output import Format, FormatOption
 __all__ = ["register"]
 
 
-class Which(str, Enum):
+class Which(StrEnum):
     root = "root"
     spec = "spec"
     runtime = "runtime"
@@ -26,8 +26,8 @@ def path(
     fmt: FormatOption = Format.human,
 ) -> None:
     """Print the project's paths: root, spec, runtime (llmhub.yaml), env-example, catalog-cache."""
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._project import project  # noqa: PLC0415
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import project
 
     proj = project(ctx)
     paths = {
@@ -37,7 +37,7 @@ def path(
         Which.env_example: proj.env_example_path.resolve(),
     }
     if which in (None, Which.catalog_cache):
-        from llmhub_catalog import default_cache_dir  # noqa: PLC0415
+        from llmhub_catalog import default_cache_dir
 
         paths[Which.catalog_cache] = default_cache_dir()
     out = Output(fmt)
@@ -47,6 +47,7 @@ def path(
         else:
             out.text(str(paths[which]))
         return
+
     def human(console: Any) -> None:
         for key, value in paths.items():
             console.print(f"{key.value:<14} {value}", markup=False)

@@ -6,7 +6,7 @@ the file survive, and an edit that would make the spec invalid writes nothing.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +16,7 @@ from llmhub_cli._output import Format, FormatOption
 __all__ = ["register"]
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     chat = "chat"
     embedding = "embedding"
     image = "image"
@@ -25,7 +25,7 @@ class Kind(str, Enum):
     other = "other"
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     low = "low"
     medium = "medium"
     high = "high"
@@ -43,16 +43,22 @@ PreferOpt = Annotated[
 ]
 RequireOpt = Annotated[
     list[str] | None,
-    typer.Option("--require", help="Hard requirement KEY=VALUE, e.g. tools=true, context_min=64000 (repeatable)."),
+    typer.Option(
+        "--require", help="Hard requirement KEY=VALUE, e.g. tools=true, context_min=64000 (repeatable)."
+    ),
 ]
 ParamOpt = Annotated[
     list[str] | None,
-    typer.Option("--param", help="Call parameter KEY=VALUE copied to llmhub.yaml, e.g. temperature=0.2 (repeatable)."),
+    typer.Option(
+        "--param", help="Call parameter KEY=VALUE copied to llmhub.yaml, e.g. temperature=0.2 (repeatable)."
+    ),
 ]
 PinOpt = Annotated[
     str | None, typer.Option("--pin", metavar="PROVIDER:MODEL", help="Always use this model (force).")
 ]
-FallbacksOpt = Annotated[int | None, typer.Option("--fallbacks", min=0, max=10, help="Backup models to emit.")]
+FallbacksOpt = Annotated[
+    int | None, typer.Option("--fallbacks", min=0, max=10, help="Backup models to emit.")
+]
 
 
 def _edit(
@@ -67,10 +73,12 @@ def _edit(
     pin: str | None,
     fallbacks: int | None,
 ) -> Any:
-    from llmhub_cli._specedit import RoleEdit, parse_assignment  # noqa: PLC0415
+    from llmhub_cli._specedit import RoleEdit, parse_assignment
 
     levels = {
-        name: level.value for name, level in (("quality", quality), ("cost", cost), ("latency", latency)) if level
+        name: level.value
+        for name, level in (("quality", quality), ("cost", cost), ("latency", latency))
+        if level
     }
     force = None
     if pin is not None:
@@ -92,9 +100,9 @@ def _edit(
 
 def roles(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     """List the spec's roles, with the model each one got in llmhub.yaml (when generated)."""
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._project import project  # noqa: PLC0415
-    from llmhub_cli._state import load_project_spec, read_runtime  # noqa: PLC0415
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import project
+    from llmhub_cli._state import load_project_spec, read_runtime
 
     proj = project(ctx)
     loaded = load_project_spec(proj)
@@ -102,7 +110,7 @@ def roles(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     if proj.runtime_path.is_file():
         runtime = read_runtime(proj.runtime_path)
         bound = {name: f"{role.provider}/{role.model}" for name, role in runtime.config.roles.items()}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "role": name,
             "kind": role.kind.value,
@@ -116,13 +124,15 @@ def roles(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     ]
 
     def human(console: Any) -> None:
-        from rich.table import Table  # noqa: PLC0415
+        from rich.table import Table
 
         table = Table()
         for column in ("role", "kind", "model (llmhub.yaml)", "description"):
             table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row(row["role"], row["kind"], row["model"] or "[dim]not generated[/dim]", row["description"])
+            table.add_row(
+                row["role"], row["kind"], row["model"] or "[dim]not generated[/dim]", row["description"]
+            )
         console.print(table)
 
     Output(fmt).data({"source": loaded.source, "roles": rows}, human)
@@ -143,9 +153,9 @@ def add_role(
     fallbacks: FallbacksOpt = None,
 ) -> None:
     """Add a role to llmhub.spec.yaml (kind defaults to chat); the rest of the file is kept as is."""
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._project import display, project  # noqa: PLC0415
-    from llmhub_cli._specedit import SpecDocument, check_role_name  # noqa: PLC0415
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import display, project
+    from llmhub_cli._specedit import SpecDocument, check_role_name
 
     check_role_name(name)
     path = project(ctx).require_spec()
@@ -172,15 +182,17 @@ def edit_role(
     fallbacks: FallbacksOpt = None,
     unset: Annotated[
         list[str] | None,
-        typer.Option("--unset", metavar="PATH", help="Remove a key of the role, e.g. preferences.cost (repeatable)."),
+        typer.Option(
+            "--unset", metavar="PATH", help="Remove a key of the role, e.g. preferences.cost (repeatable)."
+        ),
     ] = None,
     rename: Annotated[str | None, typer.Option("--rename", metavar="NEW", help="Rename the role.")] = None,
 ) -> None:
     """Change a role in llmhub.spec.yaml in place; comments and key order are kept."""
-    from llmhub_cli._boundary import CliError  # noqa: PLC0415
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._project import display, project  # noqa: PLC0415
-    from llmhub_cli._specedit import SpecDocument, check_role_name  # noqa: PLC0415
+    from llmhub_cli._boundary import CliError
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import display, project
+    from llmhub_cli._specedit import SpecDocument, check_role_name
 
     if rename is not None:
         check_role_name(rename)
@@ -204,10 +216,10 @@ def rm_role(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove a role from llmhub.spec.yaml (asks first unless --yes)."""
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._project import display, project  # noqa: PLC0415
-    from llmhub_cli._prompt import confirm  # noqa: PLC0415
-    from llmhub_cli._specedit import SpecDocument  # noqa: PLC0415
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import display, project
+    from llmhub_cli._prompt import confirm
+    from llmhub_cli._specedit import SpecDocument
 
     path = project(ctx).require_spec()
     document = SpecDocument(path, display(path))

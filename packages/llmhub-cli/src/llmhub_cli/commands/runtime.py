@@ -26,18 +26,21 @@ def _target(role: Any) -> dict[str, Any]:
 @app.command("show")
 def show(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     """Print llmhub.yaml: providers (key variable names only) and each role's model and params."""
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._project import project  # noqa: PLC0415
-    from llmhub_cli._state import read_runtime  # noqa: PLC0415
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import project
+    from llmhub_cli._state import read_runtime
 
     runtime = read_runtime(project(ctx).runtime_path)
     config = runtime.config
-    payload = {
+    roles_view = {name: _target(role) for name, role in config.roles.items()}
+    payload: dict[str, Any] = {
         "path": str(runtime.path),
         "project": config.project,
         "env": config.env,
-        "providers": {name: p.model_dump(mode="json", exclude_none=True) for name, p in config.providers.items()},
-        "roles": {name: _target(role) for name, role in config.roles.items()},
+        "providers": {
+            name: p.model_dump(mode="json", exclude_none=True) for name, p in config.providers.items()
+        },
+        "roles": roles_view,
         "defaults": _target(config.defaults) if config.defaults else None,
         "generated": runtime.generated,
         "hand_edited": runtime.generated and runtime.hand_edited,
@@ -45,8 +48,8 @@ def show(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     }
 
     def human(console: Any) -> None:
-        from rich.markup import escape  # noqa: PLC0415
-        from rich.table import Table  # noqa: PLC0415
+        from rich.markup import escape
+        from rich.table import Table
 
         console.print(f"[bold]{escape(config.project)}[/bold] (env {escape(config.env)}) from {runtime.path}")
         providers = Table(title="providers", title_justify="left")
@@ -58,10 +61,13 @@ def show(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
         roles = Table(title="roles", title_justify="left")
         for column in ("role", "mode", "provider/model", "params", "fallbacks"):
             roles.add_column(column, overflow="fold")
-        for name, role in payload["roles"].items():
+        for name, role in roles_view.items():
             params = ", ".join(f"{k}={v}" for k, v in role["params"].items()) or "-"
             roles.add_row(
-                escape(name), role["mode"], escape(f"{role['provider']}/{role['model']}"), escape(params),
+                escape(name),
+                role["mode"],
+                escape(f"{role['provider']}/{role['model']}"),
+                escape(params),
                 escape("\n".join(role["fallbacks"]) or "-"),
             )
         console.print(roles)
@@ -94,19 +100,19 @@ def role_diff(spec_roles: list[str], current: dict[str, Any], fresh: dict[str, A
 def diff(
     ctx: typer.Context,
     exit_code: Annotated[
-        bool, typer.Option("--exit-code", help="Exit 1 when there are differences (like git diff --exit-code).")
+        bool,
+        typer.Option("--exit-code", help="Exit 1 when there are differences (like git diff --exit-code)."),
     ] = False,
     fmt: FormatOption = Format.human,
 ) -> None:
     """Compare llmhub.yaml with the spec: roles only in one of them, and for shared roles what
     `llmhub generate` would change (provider, model, params, fallbacks); says whether the spec
     changed since generation."""
-    from llmhub_generator import GenerateOptions, generate  # noqa: PLC0415
-
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._progress import spinner  # noqa: PLC0415
-    from llmhub_cli._project import project  # noqa: PLC0415
-    from llmhub_cli._state import load_project_spec, read_runtime  # noqa: PLC0415
+    from llmhub_cli._output import Output
+    from llmhub_cli._progress import spinner
+    from llmhub_cli._project import project
+    from llmhub_cli._state import load_project_spec, read_runtime
+    from llmhub_generator import GenerateOptions, generate
 
     proj = project(ctx)
     loaded = load_project_spec(proj)
@@ -122,7 +128,7 @@ def diff(
     different = bool(report["only_in_spec"] or report["only_in_runtime"] or report["changed"])
 
     def human(console: Any) -> None:
-        from rich.markup import escape  # noqa: PLC0415
+        from rich.markup import escape
 
         for role in report["only_in_spec"]:
             console.print(f"[green]+ {escape(role)}[/green]  only in the spec (not generated yet)")
@@ -131,10 +137,14 @@ def diff(
         for role, fields in report["changed"].items():
             console.print(f"[yellow]~ {escape(role)}[/yellow]")
             for key, change in fields.items():
-                console.print(f"    {key}: {escape(str(change['runtime']))} -> {escape(str(change['generated']))}")
+                console.print(
+                    f"    {key}: {escape(str(change['runtime']))} -> {escape(str(change['generated']))}"
+                )
         same = [r for r in loaded.spec.roles if r in current and r not in report["changed"]]
         for role in same:
-            console.print(f"  {escape(role)}  {escape(current[role]['provider'])}/{escape(current[role]['model'])}")
+            console.print(
+                f"  {escape(role)}  {escape(current[role]['provider'])}/{escape(current[role]['model'])}"
+            )
         if report["spec_changed"]:
             console.print("the spec changed since llmhub.yaml was generated")
         if report["catalog_changed"]:

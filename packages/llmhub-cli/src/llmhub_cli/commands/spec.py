@@ -9,8 +9,9 @@ import typer
 from llmhub_cli._output import Format, FormatOption
 
 if TYPE_CHECKING:
-    from llmhub_generator.spec import Spec
     from rich.console import Console
+
+    from llmhub_generator.spec import Spec
 
 __all__ = ["app"]
 
@@ -18,8 +19,11 @@ app = typer.Typer(help="Show, validate or describe llmhub.spec.yaml.", no_args_i
 
 
 def _levels(preferences: Any) -> str:
-    parts = [f"{name}={getattr(preferences, name).value}" for name in ("quality", "cost", "latency")
-             if getattr(preferences, name) is not None]
+    parts = [
+        f"{name}={getattr(preferences, name).value}"
+        for name in ("quality", "cost", "latency")
+        if getattr(preferences, name) is not None
+    ]
     if preferences.providers:
         parts.append("prefer " + ",".join(preferences.providers))
     return " ".join(parts) or "-"
@@ -32,31 +36,39 @@ def _requires(requires: Any) -> str:
 
 def render_spec(console: Console, spec: Spec, source: str) -> None:
     """Human view of a spec: project, providers, roles."""
-    from rich.table import Table  # noqa: PLC0415
+    from rich.table import Table
 
     console.print(f"[bold]{spec.project}[/bold] (env {spec.env}) from {source}")
     providers = Table(title="providers", title_justify="left")
     for column in ("provider", "env_key", "api_base", "enabled"):
         providers.add_column(column)
     for name, provider in spec.providers.items():
-        providers.add_row(name, provider.env_key or "-", provider.api_base or "-", "yes" if provider.enabled else "no")
+        providers.add_row(
+            name, provider.env_key or "-", provider.api_base or "-", "yes" if provider.enabled else "no"
+        )
     console.print(providers)
     roles = Table(title="roles", title_justify="left")
     for column in ("role", "kind", "preferences", "requires", "force", "description"):
         roles.add_column(column, overflow="fold")
     for name, role in spec.roles.items():
         force = f"{role.force.provider}/{role.force.model}" if role.force else "-"
-        roles.add_row(name, role.kind.value, _levels(role.preferences), _requires(role.requires), force,
-                      role.description or "-")
+        roles.add_row(
+            name,
+            role.kind.value,
+            _levels(role.preferences),
+            _requires(role.requires),
+            force,
+            role.description or "-",
+        )
     console.print(roles)
 
 
 @app.command("show")
 def show(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     """Print the spec: providers and roles (validated first)."""
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._project import project  # noqa: PLC0415
-    from llmhub_cli._state import load_project_spec  # noqa: PLC0415
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import project
+    from llmhub_cli._state import load_project_spec
 
     loaded = load_project_spec(project(ctx))
     payload = {"source": loaded.source, "sha256": loaded.sha256, "spec": loaded.spec.model_dump(mode="json")}
@@ -66,10 +78,10 @@ def show(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
 @app.command("validate")
 def validate(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     """Check the spec; print every problem as file:line field: message (exit 1 if any)."""
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_cli._project import display, project  # noqa: PLC0415
-    from llmhub_generator.errors import SpecError  # noqa: PLC0415
-    from llmhub_generator.spec import load_spec  # noqa: PLC0415
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import display, project
+    from llmhub_generator.errors import SpecError
+    from llmhub_generator.spec import load_spec
 
     out = Output(fmt)
     path = display(project(ctx).require_spec())
@@ -96,7 +108,7 @@ def validate(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
 @app.command("schema")
 def schema() -> None:
     """Print the JSON Schema of llmhub.spec.yaml (for editor validation)."""
-    from llmhub_cli._output import Output  # noqa: PLC0415
-    from llmhub_generator.spec import spec_json_schema  # noqa: PLC0415
+    from llmhub_cli._output import Output
+    from llmhub_generator.spec import spec_json_schema
 
     Output(Format.json).data(spec_json_schema())

@@ -1,0 +1,167 @@
+"""``llmhub catalog show|search|refresh``, ``doctor``, ``status`` and ``path``."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from conftest import run
+
+
+def test_catalog_show_filters(project_dir: Path) -> None:
+    result = run("catalog", "show", "--provider", "openai", "--kind", "embedding", "-f", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["catalog"]["models"] > 100
+    assert len(data["catalog"]["sha256"]) == 64
+    models = data["models"]
+    assert models
+    assert all(m["provider"] == "openai" and m["kind"] == "embedding" for m in models)
+    assert {"id", "context", "price_input", "tiers"} <= set(models[0])
+    human = run("catalog", "show", "-p", "anthropic", "-k", "chat")
+    assert human.exit_code == 0
+    assert "anthropic/claude" in human.stdout
+    assert "model(s)" in human.stdout
+
+
+def test_catalog_show_details(project_dir: Path) -> None:
+    data = json.loads(run("catalog", "show", "-p", "openai", "-k", "chat", "--details", "-f", "json").stdout)
+    assert {"capabilities", "modalities", "limits", "prices", "tiers"} <= set(data["models"][0])
+    human = run("catalog", "show", "-p", "openai", "-k", "chat", "--details")
+    assert "capabilities" in human.stdout
+    assert "tool_call" in human.stdout
+    deprecated = json.loads(run("catalog", "show", "--include-deprecated", "-f", "json").stdout)
+    active = json.loads(run("catalog", "show", "-f", "json").stdout)
+    assert len(deprecated["models"]) >= len(active["models"])
+
+
+def test_catalog_show_unknown_provider() -> None:
+    result = run("catalog", "show", "--provider", "nobody")
+    assert result.exit_code == 1
+    assert "no models for provider(s) nobody" in result.stderr
+    assert "openai" in result.stderr
+
+
+def test_catalog_search() -> None:
+    data = json.loads(run("catalog", "search", "gpt 4.1", "-f", "json").stdout)
+    assert data["models"]
+    assert all("gpt" in m["id"] and "4.1" in m["id"] for m in data["models"])
+    limited = json.loads(run("catalog", "search", "claude", "--limit", "2", "-f", "json").stdout)
+    assert len(limited["models"]) == 2
+    embedding = json.loads(run("catalog", "search", "embed", "--kind", "embedding", "-f", "json").stdout)
+    assert all(m["kind"] == "embedding" for m in embedding["models"])
+    human = run("catalog", "search", "sonnet", "--details")
+    assert human.exit_code == 0
+    assert "sonnet" in human.stdout
+    none = run("catalog", "search", "zzz-no-such-model")
+    assert none.exit_code == 1
+    assert "no model matches" in none.stderr
+    assert run("catalog", "search", "  ").exit_code == 2
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_catalog_refresh_failure_is_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/api.json"
+    monkeypatch.setenv("LLMHUB_CATALOG_MODELS_DEV_URL", url)
+    monkeypatch.setenv("LLMHUB_CATALOG_ARENA_URL", url)
+    result = run("catalog", "refresh", "--timeout", "5")
+    assert result.exit_code == 1
+    assert result.stderr.count("error:") >= 1
+    assert "Traceback" not in result.stderr
+    assert "refreshing the catalog" in result.stderr
+
+
+def test_status(project_dir: Path) -> None:
+    missing = json.loads(run("status", "-f", "json").stdout)
+    assert missing["runtime_state"] == "missing"
+    assert run("generate").exit_code == 0
+    current = json.loads(run("status", "-f", "json").stdout)
+    assert current["runtime_state"] == "up to date"
+    assert set(current["roles"]) == {"llm.inference", "llm.embedding"}
+    assert "up to date" in run("status").stdout
+    assert run("edit-role", "llm.inference", "--cost", "low").exit_code == 0
+    assert json.loads(run("status", "-f", "json").stdout)["runtime_state"] == "stale (spec changed)"
+    path = project_dir / "llmhub.yaml"
+    path.write_text(path.read_text().replace("mode: embedding", "mode: embedding\n    params: {x: 1}", 1))
+    assert json.loads(run("status", "-f", "json").stdout)["runtime_state"] == "hand-edited"
+    path.write_text("roles: [\n")
+    assert json.loads(run("status", "-f", "json").stdout)["runtime_state"] == "invalid"
+
+
+def test_doctor_lists_failures_with_fixes(project_dir: Path) -> None:
+    result = run("doctor")
+    assert result.exit_code == 1
+    assert "runtime: no llmhub.yaml" in result.stdout
+    assert "fix: run `llmhub generate`" in result.stdout
+    assert "OPENAI_API_KEY is not set" in result.stdout
+    data = json.loads(run("doctor", "-f", "json").stdout)
+    statuses = {c["name"]: c["status"] for c in data["checks"]}
+    assert statuses["spec"] == "ok"
+    assert statuses["runtime"] == "fail"
+    assert data["ok"] is False
+    assert "catalog" in statuses
+    assert "llmhub-local" in statuses
+
+
+def test_doctor_passes_on_a_healthy_project(generated: Path) -> None:
+    env = {"OPENAI_API_KEY": "sk-secret-value-1", "ANTHROPIC_API_KEY": "sk-secret-value-2"}
+    result = run("doctor", env=env)
+    assert result.exit_code == 0, result.output
+    assert "sk-secret" not in result.output
+    data = json.loads(run("doctor", "-f", "json", env=env).stdout)
+    assert data["ok"] is True
+    assert {c["name"]: c["status"] for c in data["checks"]}["runtime in sync"] == "ok"
+
+
+def test_doctor_reports_spec_problems_and_local_servers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    port = _closed_port()
+    (tmp_path / "llmhub.spec.yaml").write_text(
+        f'project: p\nproviders:\n  llamacpp: {{api_base: "http://127.0.0.1:{port}/v1"}}\nroles:\n'
+        "  a: {force: {provider: llamacpp, model: m}}\n"
+    )
+    data = json.loads(run("doctor", "-f", "json").stdout)
+    checks = {c["name"]: c for c in data["checks"]}
+    assert checks["server llamacpp"]["status"] == "fail"
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        listening = server.getsockname()[1]
+        (tmp_path / "llmhub.spec.yaml").write_text(
+            (tmp_path / "llmhub.spec.yaml").read_text().replace(str(port), str(listening))
+        )
+        data = json.loads(run("doctor", "-f", "json").stdout)
+        assert {c["name"]: c["status"] for c in data["checks"]}["server llamacpp"] == "ok"
+    (tmp_path / "llmhub.spec.yaml").write_text("project: p\nroles: {a: {kind: chatt}}\n")
+    bad = run("doctor")
+    assert bad.exit_code == 1
+    assert "llmhub spec validate" in bad.stdout
+    (tmp_path / "llmhub.spec.yaml").unlink()
+    assert "run `llmhub init`" in run("doctor").stdout
+
+
+def test_path(project_dir: Path) -> None:
+    data = json.loads(run("path", "-f", "json").stdout)
+    assert set(data) == {"root", "spec", "runtime", "env-example", "catalog-cache"}
+    assert Path(data["spec"]) == (project_dir / "llmhub.spec.yaml").resolve()
+    assert Path(run("path", "runtime").stdout.strip()) == (project_dir / "llmhub.yaml").resolve()
+    assert json.loads(run("path", "spec", "-f", "json").stdout) == {"spec": data["spec"]}
+    assert "catalog-cache" in run("path").stdout
+    assert run("path", "nothing").exit_code == 2
+
+
+def test_path_outside_a_project_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("path")
+    assert result.exit_code == 0
+    assert "llmhub init" in result.stderr
