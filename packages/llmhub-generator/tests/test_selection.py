@@ -100,7 +100,8 @@ def test_capabilities_modalities_and_context(small_catalog: FakeCatalog) -> None
     reasoning = run("  r: {requires: {reasoning: true}, mode_params: {temperature: 0.3}}\n", small_catalog)
     assert chosen(reasoning, "r") == "openai/reasoner"
     assert "temperature" not in reasoning.config.roles["r"].params  # the model refuses it
-    assert any("does not accept temperature" in w for w in reasoning.warnings)
+    assert any("does not accept temperature" in n for n in reasoning.explain.role("r").notes)
+    assert not any("temperature" in w for w in reasoning.warnings)
 
 
 def test_only_available_keeps_providers_with_keys(small_catalog: FakeCatalog) -> None:
@@ -214,3 +215,16 @@ def test_monotonic_in_preference_level(dimension: str) -> None:
         if previous is not None:
             assert value >= previous, (dimension, level, picked.id)
         previous = value
+
+
+def test_diversity_does_not_pick_a_much_weaker_backup() -> None:
+    strong = [
+        record("openai", "a", quality=5, cost=3, latency=3, price_in=2.0, price_out=2.0),
+        record("openai", "b", quality=5, cost=3, latency=3, price_in=2.1, price_out=2.1),
+    ]
+    weak = record("mistral", "tiny", quality=1, cost=3, latency=3, price_in=2.0, price_out=2.0)
+    close = record("mistral", "near", quality=5, cost=3, latency=3, price_in=2.5, price_out=2.5)
+    far = run("  c: {preferences: {quality: high}, fallbacks: 1}\n", catalog_of([*strong, weak]))
+    assert [f.model for f in far.config.roles["c"].fallbacks] == ["b"]
+    near = run("  c: {preferences: {quality: high}, fallbacks: 1}\n", catalog_of([*strong, weak, close]))
+    assert [(f.provider, f.model) for f in near.config.roles["c"].fallbacks] == [("mistral", "near")]

@@ -92,6 +92,7 @@ class RoleExplanation:
     score: float | None
     rationale: str
     warnings: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form for JSON."""
@@ -126,6 +127,7 @@ class RoleExplanation:
             "score": None if self.score is None else round(self.score, 4),
             "rationale": self.rationale,
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }
 
 

@@ -170,6 +170,7 @@ def generate(
                 score=score,
                 rationale=rationale,
                 warnings=tuple(role_warnings),
+                notes=selection.notes,
             )
         )
 

@@ -17,6 +17,7 @@ torch and transformers are imported when a runner is created, never when this mo
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -173,7 +174,8 @@ class TransformersRunner(BaseLLMRunner):
         destination.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".tmp"))
         try:
-            self._model.save_pretrained(tmp)
+            with _dequantized_for_saving(self._model):
+                self._model.save_pretrained(tmp)
             self._tokenizer.save_pretrained(tmp)
             if destination.exists():
                 shutil.rmtree(destination)
@@ -319,6 +321,31 @@ class TransformersRunner(BaseLLMRunner):
             pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
         vectors: list[list[float]] = pooled.float().cpu().tolist()
         return vectors, int(batch["attention_mask"].sum())
+
+
+@contextlib.contextmanager
+def _dequantized_for_saving(model: Any) -> Iterator[None]:
+    """Let a model loaded from GGUF be saved as plain weights.
+
+    transformers dequantizes GGUF tensors on load but keeps a "gguf" quantizer on the model,
+    which makes ``save_pretrained`` refuse; the weights in memory are ordinary tensors, so the
+    quantizer is detached while saving (and put back after).
+    """
+    quantizer = getattr(model, "hf_quantizer", None)
+    method = getattr(getattr(quantizer, "quantization_config", None), "quant_method", None)
+    if quantizer is None or str(getattr(method, "value", method)).lower() != "gguf":
+        yield
+        return
+    config_quant = getattr(model.config, "quantization_config", None)
+    model.hf_quantizer = None
+    if config_quant is not None:
+        del model.config.quantization_config
+    try:
+        yield
+    finally:
+        model.hf_quantizer = quantizer
+        if config_quant is not None:
+            model.config.quantization_config = config_quant
 
 
 def _sentence_transformers_normalizes(folder: Path) -> bool:

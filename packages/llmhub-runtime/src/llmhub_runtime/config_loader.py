@@ -205,7 +205,7 @@ def _node_problem(document: Any) -> tuple[FieldPath, Any, str] | None:
             return None
         active.add(id(current))
         if isinstance(current, MappingNode):
-            children = [(str(k.value), k.start_mark, k, v) for k, v in current.value]
+            children = [(_node_key(k), k.start_mark, k, v) for k, v in current.value]
         else:
             children = [(i, v.start_mark, None, v) for i, v in enumerate(current.value)]
         for part, mark, key, child in children:
@@ -225,6 +225,11 @@ def _node_problem(document: Any) -> tuple[FieldPath, Any, str] | None:
     return None if document is None else bad_tag(document, ()) or visit(document, ())
 
 
+def _node_key(node: Any) -> str:
+    """A mapping key node as a field path part (a complex key shows as ``?``)."""
+    return "?" if isinstance(node.value, list) else str(node.value)
+
+
 def _bad_tagged_scalar(yaml: Any, document: Any) -> ConfigProblem:
     """The first ``!!int`` / ``!!float`` / ``!!bool`` scalar whose text is not of that type."""
     from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -238,7 +243,7 @@ def _bad_tagged_scalar(yaml: Any, document: Any) -> ConfigProblem:
         seen.add(id(node))
         if isinstance(node, MappingNode):
             for k, v in reversed(node.value):
-                stack += [((*path, str(k.value)), v), (path, k)]
+                stack += [((*path, _node_key(k)), v), (path, k)]
         elif isinstance(node, SequenceNode):
             stack += [((*path, i), v) for i, v in reversed(list(enumerate(node.value)))]
         elif isinstance(node, ScalarNode):
