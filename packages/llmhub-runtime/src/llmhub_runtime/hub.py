@@ -154,7 +154,9 @@ class LLMHub:
                 client = self._pool().sync_client(
                     target.provider, target.api_base, api_key, target.max_retries, target.env_key
                 )
-                response = client.completion(model=target.model, messages=_wire(messages), **_call_params(target))
+                response = client.completion(
+                    model=target.model, messages=_wire(messages), **_call_params(target)
+                )
             except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))

@@ -1,10 +1,18 @@
 """YAML documents that remember where each key sits, and validation errors that say so.
 
 Shared by every LLMHub file format (``llmhub.yaml`` here; ``llmhub.spec.yaml`` in the generator):
-a file is read with ruamel.yaml's round-trip loader (which builds only plain data, whatever tags
-the file carries, and records line/column of every key), converted to plain dicts and lists for
-pydantic, and any pydantic ``ValidationError`` is turned into :class:`ConfigProblem` objects that
-name the line and field path. ruamel.yaml is imported on first use.
+
+* the text is composed into YAML nodes first, and refused before anything is constructed if a
+  node carries a tag other than the plain-data ones (``!!python/...``, ``!!binary``, custom
+  ``!tags``) or an alias that contains itself;
+* it is then loaded with ruamel.yaml's round-trip loader (which records the line and column of
+  every key) and converted to plain dicts, lists and builtin scalars for pydantic; shared anchors
+  are converted once, so an alias bomb stays linear;
+* a pydantic ``ValidationError`` becomes :class:`ConfigProblem` objects naming line and field
+  path, with "did you mean" suggestions for unknown keys.
+
+Every failure is a :class:`ConfigError` (or the subclass a caller asks for). ruamel.yaml is
+imported on first use so that ``import llmhub_runtime`` stays cheap.
 """
 
 from __future__ import annotations
@@ -26,19 +34,16 @@ from llmhub_runtime.errors import ConfigError, ConfigProblem
 __all__ = [
     "FieldPath",
     "YamlDocument",
+    "allowed_keys",
     "describe_value",
     "format_field_path",
     "load_yaml_text",
+    "locate",
     "read_yaml_file",
     "validation_problems",
 ]
 
 FieldPath = tuple[str | int, ...]
-_MISSING = object()
-# Core-schema tags of plain data; anything else (!!python/..., !!binary, custom !tags) is refused.
-_PLAIN_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
-)
 
 
 def format_field_path(path: Sequence[str | int]) -> str:
@@ -84,25 +89,7 @@ class YamlDocument:
 
     def locate(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
         """1-based (line, column) of the deepest part of ``path`` present in the document."""
-        node = self.root
-        position = _pos_of(node)
-        for part in path:
-            if isinstance(node, Mapping):
-                match = next((k for k in node if str(k) == str(part)), _MISSING)
-                if match is _MISSING:
-                    break
-                position = _key_pos(node, match)
-                node = node[match]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                try:
-                    line, col = node.lc.item(part)  # type: ignore[attr-defined]
-                    position = (line + 1, col + 1)
-                except (AttributeError, KeyError, TypeError):
-                    pass
-                node = node[part]
-            else:
-                break
-        return position
+        return locate(self.root, path)
 
     def problem(self, path: Sequence[str | int], message: str) -> ConfigProblem:
         """A :class:`ConfigProblem` at ``path``, located in this document."""
@@ -119,19 +106,21 @@ def read_yaml_file(
     """
     source = os.fspath(path)
     try:
-        text = Path(source).read_text(encoding="utf-8")
+        raw = Path(source).read_bytes()
     except FileNotFoundError:
         raise error([ConfigProblem("", "file not found")], source) from None
     except IsADirectoryError:
         raise error([ConfigProblem("", "is a directory, not a file")], source) from None
     except PermissionError:
         raise error([ConfigProblem("", "permission denied")], source) from None
-    except UnicodeDecodeError as e:
-        raise error(
-            [ConfigProblem("", f"not valid UTF-8 text (bad byte at offset {e.start})")], source
-        ) from None
     except OSError as e:
         raise error([ConfigProblem("", f"cannot be read: {e.strerror or e}")], source) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        message = f"not valid UTF-8 text (bad byte at offset {e.start})"
+        raise error([ConfigProblem("", message, line)], source) from None
     return load_yaml_text(text, source=source, empty_hint=empty_hint, error=error)
 
 
@@ -139,29 +128,7 @@ def load_yaml_text(
     text: str, *, source: str, empty_hint: str = "", error: type[ConfigError] = ConfigError
 ) -> YamlDocument:
     """Parse YAML text whose top level must be a mapping (see :func:`read_yaml_file`)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    try:
-        root = YAML(typ="rt").load(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else None
-        column = mark.column + 1 if mark is not None else None
-        raise error([ConfigProblem("", _yaml_error_text(e), line, column)], source) from None
-    except YAMLError as e:
-        raise error([ConfigProblem("", f"invalid YAML: {e}")], source) from None
-    except RecursionError:
-        raise error([ConfigProblem("", "YAML nesting is too deep")], source) from None
-    if root is None:
-        hint = f" (expected {empty_hint})" if empty_hint else ""
-        raise error([ConfigProblem("", f"the file is empty{hint}")], source)
-    if not isinstance(root, Mapping):
-        raise error(
-            [ConfigProblem("", f"expected a mapping at the top level, got {describe_value(root)}", 1, 1)],
-            source,
-        )
-    data = _Converter(source, error).plain(root, ())
+    data, root = _load_yaml(text, source, empty_hint, error)
     return YamlDocument(data=data, root=root, source=source, text=text)
 
 
@@ -169,78 +136,249 @@ def validation_problems(
     exc: ValidationError, model: type[BaseModel], document: YamlDocument | None = None
 ) -> list[ConfigProblem]:
     """Turn a pydantic ``ValidationError`` for ``model`` into located, readable problems."""
-    problems: list[ConfigProblem] = []
+    root = document.root if document is not None else None
+    data: Mapping[str, Any] = document.data if document is not None else {}
+    problems = [_problem_from_pydantic(err, root, data, model) for err in exc.errors(include_url=False)]
     seen: set[tuple[str, str]] = set()
-    for err in exc.errors(include_url=False):
-        loc: FieldPath = tuple(err["loc"])
-        message = _message(err, loc, model)
-        field = format_field_path(loc)
-        if (field, message) in seen:
-            continue
-        seen.add((field, message))
-        line, column = document.locate(loc) if document is not None else (None, None)
-        problems.append(ConfigProblem(field, message, line, column))
-    return problems
+    unique: list[ConfigProblem] = []
+    for problem in problems:
+        if (problem.field, problem.message) not in seen:
+            seen.add((problem.field, problem.message))
+            unique.append(problem)
+    return unique
 
 
-# --------------------------------------------------------------------------- internals
+# --------------------------------------------------------------------------- YAML reading
+
+
+def _load_yaml(text: str, source: str, empty_hint: str, error: type[ConfigError]) -> tuple[Any, Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    yaml = YAML(typ="rt")
+    document = None
+    try:
+        # Refuse unsupported tags and recursive aliases on the bare nodes, before anything is built.
+        document = yaml.compose(text)
+        refused = _node_problem(document)
+        if refused is not None:
+            path, mark, message = refused
+            problem = ConfigProblem(format_field_path(path), message, mark.line + 1, mark.column + 1)
+            raise error([problem], source)
+        root = yaml.load(text)
+    except ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - text.rfind("\n", 0, e.position)
+        message = f"invalid YAML: unacceptable character #x{e.character:04x}: {e.reason}"
+        raise error([ConfigProblem("", message, line, column)], source) from None
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        content = text.rstrip()
+        if mark is not None and mark.index >= len(content):
+            # The file ended inside a quote or bracket: point at where it began, or at the last line.
+            begin = e.context_mark
+            mark = begin if begin is not None and begin.index < len(content) else None
+            if mark is None:
+                line, column = content.count("\n") + 1, len(content) - content.rfind("\n")
+        message = _yaml_error_text(e)
+        if mark is not None:
+            line, column = mark.line + 1, mark.column + 1
+        raise error([ConfigProblem("", message, line, column)], source) from None
+    except YAMLError as e:
+        raise error([ConfigProblem("", f"invalid YAML: {e}")], source) from None
+    except RecursionError:
+        raise error([ConfigProblem("", "YAML nesting is too deep")], source) from None
+    except (ValueError, IndexError, KeyError, TypeError):
+        # How ruamel fails on an explicitly tagged scalar of the wrong type (``!!int abc``).
+        raise error([_bad_tagged_scalar(yaml, document)], source) from None
+    if root is None:
+        hint = f" (expected {empty_hint})" if empty_hint else ""
+        raise error([ConfigProblem("", f"the file is empty{hint}")], source)
+    if not isinstance(root, Mapping):
+        start = document.start_mark  # after any leading comments
+        message = f"expected a mapping at the top level, got {describe_value(root)}"
+        raise error([ConfigProblem("", message, start.line + 1, start.column + 1)], source)
+    data = _to_plain(root, (), source, {}, set(), error=error)
+    return data, root
 
 
 def _yaml_error_text(e: Any) -> str:
     from ruamel.yaml.constructor import DuplicateKeyError
 
     if isinstance(e, DuplicateKeyError):
-        problem = str(e.problem or "").strip()
-        return f"invalid YAML: {problem}" if problem else "invalid YAML: duplicate key"
-    parts = [str(p).strip() for p in (e.context, e.problem) if p]
+        problem = str(e.problem or "")
+        return f"invalid YAML: {problem.strip()}" if problem else "invalid YAML: duplicate key"
+    context = str(e.context or "").strip()
+    begin, end = e.context_mark, e.problem_mark
+    if context and begin is not None and end is not None and begin.line != end.line:
+        context += f" (from line {begin.line + 1})"  # where an unclosed quote or bracket began
+    parts = [p for p in (context, str(e.problem or "").strip()) if p]
     return "invalid YAML: " + ("; ".join(parts) if parts else "syntax error")
 
 
-class _Converter:
-    """ruamel round-trip objects -> dicts, lists and builtin scalars.
+def _node_problem(document: Any) -> tuple[FieldPath, Any, str] | None:
+    """Path, mark and message of the first node the loader refuses, before anything is built.
+
+    Refused are tags other than the plain-data ones (so no constructor ever sees ``!!python/...``)
+    and aliases to a node that contains them (which the constructor would silently turn into
+    null). Each node is visited once, so an alias bomb stays linear.
+    """
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    done: set[int] = set()
+    active: set[int] = set()
+
+    def bad_tag(node: Any, path: FieldPath) -> tuple[FieldPath, Any, str] | None:
+        tag = str(getattr(node.tag, "value", node.tag))
+        if tag in _PLAIN_TAGS:
+            return None
+        return path, node.start_mark, f"YAML tag {tag.replace('tag:yaml.org,2002:', '!!')} is not supported"
+
+    def visit(current: Any, path: FieldPath) -> tuple[FieldPath, Any, str] | None:
+        if not isinstance(current, (MappingNode, SequenceNode)) or id(current) in done:
+            return None
+        active.add(id(current))
+        children: list[tuple[str | int, Any, Any, Any]]
+        if isinstance(current, MappingNode):
+            children = [(_node_key(k), k.start_mark, k, v) for k, v in current.value]
+        else:
+            children = [(i, v.start_mark, None, v) for i, v in enumerate(current.value)]
+        for part, mark, key, child in children:
+            if id(child) in active:
+                return (*path, part), mark, "recursive YAML alias is not supported"
+            found = (
+                (bad_tag(key, path) if key is not None else None)
+                or bad_tag(child, (*path, part))
+                or visit(child, (*path, part))
+            )
+            if found is not None:
+                return found
+        active.discard(id(current))
+        done.add(id(current))
+        return None
+
+    return None if document is None else bad_tag(document, ()) or visit(document, ())
+
+
+def _node_key(node: Any) -> str:
+    """A mapping key node as a field path part (a complex key shows as ``?``)."""
+    return "?" if isinstance(node.value, list) else str(node.value)
+
+
+def _bad_tagged_scalar(yaml: Any, document: Any) -> ConfigProblem:
+    """The first ``!!int`` / ``!!float`` / ``!!bool`` scalar whose text is not of that type."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    seen: set[int] = set()
+    stack: list[tuple[FieldPath, Any]] = [((), document)]
+    while stack:
+        path, node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for k, v in reversed(node.value):
+                stack += [((*path, _node_key(k)), v), (path, k)]
+        elif isinstance(node, SequenceNode):
+            stack += [((*path, i), v) for i, v in reversed(list(enumerate(node.value)))]
+        elif isinstance(node, ScalarNode):
+            kind = str(getattr(node.tag, "value", node.tag)).removeprefix("tag:yaml.org,2002:")
+            if kind not in {"int", "float", "bool"}:
+                continue
+            try:
+                yaml.constructor.construct_object(node, deep=True)
+            except (ValueError, IndexError, KeyError, TypeError):
+                mark = node.start_mark
+                message = f"{node.value!r} is not a valid !!{kind}"
+                return ConfigProblem(format_field_path(path), message, mark.line + 1, mark.column + 1)
+    return ConfigProblem("", "invalid YAML: a tagged value cannot be read")
+
+
+#: Tags whose values are plain data. Any other tag (``!!python/...``, ``!!binary``, ``!!set``, a
+#: custom ``!tag``) is rejected: the loader never builds anything but plain data.
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+)
+
+
+def _to_plain(
+    node: Any,
+    path: FieldPath,
+    source: str,
+    memo: dict[int, Any],
+    active: set[int],
+    root: Any = None,
+    *,
+    error: type[ConfigError] = ConfigError,
+) -> Any:
+    """Turn ruamel's round-trip objects into dicts, lists and plain scalars.
 
     Shared anchors are converted once (an alias bomb stays linear); a recursive alias and any
-    explicit non-standard tag are rejected with their location.
+    explicit tag are rejected with their location.
     """
-
-    def __init__(self, source: str, error: type[ConfigError]) -> None:
-        self.source = source
-        self.error = error
-        self.memo: dict[int, Any] = {}
-        self.active: set[int] = set()
-
-    def fail(self, path: FieldPath, message: str, position: tuple[int | None, int | None]) -> ConfigError:
-        return self.error([ConfigProblem(format_field_path(path), message, *position)], self.source)
-
-    def plain(self, node: Any, path: FieldPath) -> Any:
-        tag_value = getattr(getattr(node, "tag", None), "value", None)
-        if tag_value is not None and str(tag_value) not in _PLAIN_TAGS:
-            raise self.fail(path, f"YAML tag {tag_value} is not supported", _pos_of(node))
-        if isinstance(node, (set, frozenset, bytes)):
-            raise self.fail(path, f"unsupported YAML value of type {type(node).__name__}", (None, None))
-        if not isinstance(node, (Mapping, list)):
-            return _scalar(node)
+    root = node if root is None else root
+    tag = getattr(node, "tag", None)
+    tag_value = getattr(tag, "value", None)
+    if tag_value is not None and str(tag_value) not in _PLAIN_TAGS:
+        shown = str(tag_value).replace("tag:yaml.org,2002:", "!!")
+        raise error(
+            [
+                ConfigProblem(
+                    format_field_path(path), f"YAML tag {shown} is not supported", *_where(node, root, path)
+                )
+            ],
+            source,
+        )
+    if isinstance(node, (Mapping, list)):
         key = id(node)
-        if key in self.active:
-            raise self.fail(path, "recursive YAML alias is not supported", _pos_of(node))
-        if key in self.memo:
-            return self.memo[key]
-        self.active.add(key)
+        if key in active:
+            raise error(
+                [
+                    ConfigProblem(
+                        format_field_path(path), "recursive YAML alias is not supported", *_pos_of(node)
+                    )
+                ],
+                source,
+            )
+        if key in memo:
+            return memo[key]
+        active.add(key)
         try:
-            result: Any
             if isinstance(node, Mapping):
-                result = {}
+                result_map: dict[Any, Any] = {}
                 for k, v in node.items():
-                    plain_key = None if isinstance(k, (Mapping, list, tuple)) else _scalar(k)
-                    if plain_key is None or not isinstance(plain_key, (str, int, float, bool)):
-                        raise self.fail(path, f"mapping key {k!r} must be a plain scalar", _key_pos(node, k))
-                    result[plain_key] = self.plain(v, (*path, str(plain_key)))
-            else:
-                result = [self.plain(v, (*path, i)) for i, v in enumerate(node)]
-            self.memo[key] = result
-            return result
+                    plain_key = _scalar(k) if not isinstance(k, (Mapping, list, tuple)) else None
+                    if not isinstance(plain_key, (str, int, float, bool)) or plain_key is None:
+                        raise error(
+                            [
+                                ConfigProblem(
+                                    format_field_path(path),
+                                    f"mapping key must be a plain scalar, got {describe_value(k)}",
+                                    *_key_pos(node, k),
+                                )
+                            ],
+                            source,
+                        )
+                    result_map[plain_key] = _to_plain(
+                        v, (*path, str(plain_key)), source, memo, active, root, error=error
+                    )
+                memo[key] = result_map
+                return result_map
+            result_list = [
+                _to_plain(v, (*path, i), source, memo, active, root, error=error) for i, v in enumerate(node)
+            ]
+            memo[key] = result_list
+            return result_list
         finally:
-            self.active.discard(key)
+            active.discard(key)
+    value = _scalar(node)
+    if value is not None and not isinstance(value, (str, int, float)):
+        message = f"unsupported YAML value of type {type(node).__name__.removeprefix('Commented').lower()}"
+        problem = ConfigProblem(format_field_path(path), message, *_where(node, root, path))
+        raise error([problem], source)
+    return value
 
 
 def _scalar(value: Any) -> Any:
@@ -255,6 +393,10 @@ def _scalar(value: Any) -> Any:
         return float(value)
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
+    from ruamel.yaml.comments import TaggedScalar
+
+    if isinstance(value, TaggedScalar):  # an explicit ``!!str``; other tags are rejected earlier
+        return str(value.value)
     return value
 
 
@@ -265,6 +407,12 @@ def _pos_of(node: Any) -> tuple[int | None, int | None]:
     return lc.line + 1, lc.col + 1
 
 
+def _where(node: Any, root: Any, path: FieldPath) -> tuple[int | None, int | None]:
+    """Position of ``node``; for a scalar (which keeps none), that of the key it sits under."""
+    position = _pos_of(node)
+    return position if position[0] is not None else locate(root, path)
+
+
 def _key_pos(node: Any, key: Any) -> tuple[int | None, int | None]:
     try:
         line, col = node.lc.key(key)
@@ -273,46 +421,103 @@ def _key_pos(node: Any, key: Any) -> tuple[int | None, int | None]:
     return line + 1, col + 1
 
 
-def _message(err: Any, loc: FieldPath, model: type[BaseModel]) -> str:
+def locate(root: Any, path: Sequence[str | int]) -> tuple[int | None, int | None]:
+    """Line/column of the deepest part of ``path`` that exists in the parsed document."""
+    if root is None:
+        return None, None
+    node = root
+    position = _pos_of(root)
+    for part in path:
+        if isinstance(node, Mapping):
+            match = next((k for k in node if str(k) == str(part)), _MISSING)
+            if match is _MISSING:
+                break
+            position = _key_pos(node, match)
+            node = node[match]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            try:
+                line, col = node.lc.item(part)  # type: ignore[attr-defined]
+                position = (line + 1, col + 1)
+            except (AttributeError, KeyError, TypeError):
+                pass
+            node = node[part]
+        else:
+            break
+    return position
+
+
+_MISSING = object()
+
+# --------------------------------------------------------------------------- validation
+
+
+def _problem_from_pydantic(
+    err: Any, root: Any, data: Mapping[str, Any], model: type[BaseModel]
+) -> ConfigProblem:
+    loc: FieldPath = tuple(err["loc"])
     kind: str = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
+    is_key = loc[-1:] == ("[key]",)
+    if is_key:  # a mapping key of the wrong type: name it by its text (pydantic reports True as 1)
+        loc = (*loc[:-2], str(value))
+    field_path = format_field_path(loc)
     if kind == "missing":
-        return f"required field {loc[-1] if loc else '?'!r} is missing"
-    if kind == "extra_forbidden":
+        name = loc[-1] if loc else "?"
+        message = f"required field {name!r} is missing"
+    elif kind == "extra_forbidden":
         message = f"unknown key {loc[-1]!r}"
         allowed = allowed_keys(model, loc[:-1])
         if allowed:
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            message += f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(allowed)})"
-        return message
-    if kind in {"enum", "literal_error"}:
+            # A key that is already there is not what was meant: 'modle' next to 'mode' is 'model'.
+            present = _keys_at(data, loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=3)
+            close = [c for c in close if c not in present] or close
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+            else:
+                message += f" (allowed: {', '.join(allowed)})"
+    elif kind in {"enum", "literal_error"}:
         expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
-        return f"{value!r} is not one of {expected}"
-    if kind in {"model_type", "dict_type", "model_attributes_type"}:
-        return f"expected a mapping, got {describe_value(value)}"
-    if kind == "list_type":
-        return f"expected a list, got {describe_value(value)}"
-    if kind == "string_type":
-        return f"expected a string, got {describe_value(value)}"
-    if kind in {"bool_type", "bool_parsing"}:
-        return f"expected true or false, got {describe_value(value)}"
-    if kind in {"float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"}:
+        message = f"{value!r} is not one of {expected}"
+    elif kind in {"model_type", "dict_type", "model_attributes_type"}:
+        message = f"expected a mapping, got {describe_value(value)}"
+    elif kind == "list_type":
+        message = f"expected a list, got {describe_value(value)}"
+    elif kind == "string_type":
+        message = f"expected a string{' as key' if is_key else ''}, got {describe_value(value)}"
+    elif kind in {"float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"}:
         wanted = "an integer" if kind.startswith("int") else "a number"
-        return f"expected {wanted}, got {describe_value(value)}"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+        message = f"expected {wanted}, got {describe_value(value)}"
+    elif kind == "string_too_short":
+        message = "must not be empty"
+    elif kind in {"bool_type", "bool_parsing"}:
+        message = f"expected true or false, got {describe_value(value)}"
+    elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         relation, bound = {
             "greater_than": ("greater than", ctx.get("gt")),
             "greater_than_equal": ("at least", ctx.get("ge")),
             "less_than": ("less than", ctx.get("lt")),
             "less_than_equal": ("at most", ctx.get("le")),
         }[kind]
-        return f"must be {relation} {bound}, got {value!r}"
-    if kind == "value_error":
-        return str(err["msg"]).removeprefix("Value error, ")
-    return str(err["msg"])
+        message = f"must be {relation} {bound}, got {value!r}"
+    elif kind == "value_error":
+        message = str(err["msg"]).removeprefix("Value error, ")
+    else:
+        message = str(err["msg"])
+    line, column = locate(root, loc)
+    return ConfigProblem(field_path, message, line, column)
+
+
+def _keys_at(data: Any, path: FieldPath) -> set[str]:
+    """Keys of the mapping at ``path`` in the plain data (empty when there is none)."""
+    node = data
+    for part in path:
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_list or (isinstance(node, Mapping) and part in node)):
+            return set()
+        node = node[part]
+    return {str(k) for k in node} if isinstance(node, Mapping) else set()
 
 
 def allowed_keys(model: type[BaseModel], path: Sequence[str | int]) -> list[str]:
