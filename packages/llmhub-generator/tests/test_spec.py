@@ -176,6 +176,8 @@ def test_block_is_accepted_as_deny_and_null_role_means_defaults() -> None:
         ("project: [unclosed\n", "invalid YAML"),
         ("project: p\nproject: q\nproviders: {}\nroles: {}\n", "duplicate"),
         ("project: p\nproviders: !!python/object/apply:os.system [ls]\nroles: {}\n", "tag"),
+        ("project: p\nproviders: {openai: {timeout: !!int abc}}\nroles: {}\n", "is not a valid !!int"),
+        ("project: p\nproviders: {openai: {}}\nroles: &r {a: *r}\n", "recursive YAML alias"),
     ],
 )
 def test_yaml_level_problems(text: str, fragment: str) -> None:

@@ -89,7 +89,7 @@ def test_bad_messages(runner: FakeRunner) -> None:
         runner.create_chat_completion([])
     with pytest.raises(LLMConfigError, match=r"messages\[0\]\.role"):
         runner.create_chat_completion([{"role": "robot", "content": "x"}])
-    with pytest.raises(LLMConfigError, match="only text parts"):
+    with pytest.raises(LLMConfigError, match="take text parts only"):
         runner.create_chat_completion([{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}])
 
 
