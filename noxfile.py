@@ -19,6 +19,8 @@ import nox
 
 ROOT = Path(__file__).parent
 PACKAGES = ["llmhub-runtime", "llmhub-catalog", "llmhub-generator", "llmhub-local", "llmhub-cli"]
+#: Folder under packages/ -> distribution name (what ``uv run --package`` expects).
+DISTRIBUTIONS = {folder: folder for folder in PACKAGES} | {"llmhub-cli": "llmhub"}
 
 nox.options.default_venv_backend = "none"
 nox.options.sessions = ["lint", "typecheck", "tests", "wheels"]
@@ -70,7 +72,7 @@ def tests(session: nox.Session, package: str) -> None:
         "--frozen",
         "--exact",
         "--package",
-        package,
+        DISTRIBUTIONS[package],
         "--group",
         "dev",
         "pytest",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,9 @@ def fallback(provider: str, model: str, params: dict[str, Any] | None = None) ->
 def joined(chunks: list[Any]) -> str:
     """The text of a list of any-llm ``ChatCompletionChunk`` objects."""
     return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+def drain(stream: Iterable[Any], into: list[Any]) -> None:
+    """Consume ``stream`` into ``into``, so that chunks delivered before a failure are kept."""
+    for chunk in stream:
+        into.append(chunk)

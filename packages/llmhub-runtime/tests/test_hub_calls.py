@@ -6,10 +6,10 @@ import asyncio
 from typing import Any
 
 import pytest
-from conftest import MakeHub
 from any_llm import AuthenticationError
-from hub_helpers import ENV_KEY, SECRET_KEY, fallback, joined, providers_for, role, user
 
+from conftest import MakeHub
+from hub_helpers import ENV_KEY, SECRET_KEY, fallback, joined, providers_for, role, user
 from llmhub_runtime import LLMHub, ModeMismatchError, UnknownRoleError
 from llmhub_runtime.testing import FakeOpenAIServer, fake_embedding
 
@@ -123,7 +123,11 @@ def test_stream_params_override(hub: LLMHub, server: FakeOpenAIServer) -> None:
 def test_mode_mismatch(hub: LLMHub, server: FakeOpenAIServer) -> None:
     with pytest.raises(ModeMismatchError, match=r"'llm.embedding'.*'embedding'.*completion") as info:
         hub.completion("llm.embedding", user("x"))
-    assert (info.value.role, info.value.mode, info.value.method) == ("llm.embedding", "embedding", "completion")
+    assert (info.value.role, info.value.mode, info.value.method) == (
+        "llm.embedding",
+        "embedding",
+        "completion",
+    )
     with pytest.raises(ModeMismatchError, match="embedding"):
         hub.embedding("llm.inference", "x")
     with pytest.raises(ModeMismatchError):
@@ -138,7 +142,7 @@ def test_mode_mismatch(hub: LLMHub, server: FakeOpenAIServer) -> None:
 
 
 def test_unknown_role(hub: LLMHub, server: FakeOpenAIServer) -> None:
-    with pytest.raises(UnknownRoleError, match="llm.nope") as info:
+    with pytest.raises(UnknownRoleError, match=r"llm\.nope") as info:
         hub.completion("llm.nope", user("x"))
     assert "llm.inference" in info.value.known_roles
     with pytest.raises(UnknownRoleError):

@@ -7,9 +7,9 @@ import threading
 from typing import Any
 
 import pytest
+
 from conftest import MakeHub
 from hub_helpers import ENV_KEY, SECRET_KEY, joined, role, user
-
 from llmhub_runtime import LLMHub
 from llmhub_runtime.testing import FakeOpenAIServer, fake_embedding
 
@@ -150,7 +150,9 @@ def test_hub_used_from_two_event_loops(hub: LLMHub) -> None:
 
     async def main(text: str) -> str | None:
         response = await hub.acompletion("chat", user(text))
-        clients.append(hub._pool().async_client("openai", hub.resolve("chat").api_base, SECRET_KEY, 0, ENV_KEY))
+        clients.append(
+            hub._pool().async_client("openai", hub.resolve("chat").api_base, SECRET_KEY, 0, ENV_KEY)
+        )
         assert hub._pool().size()[1] == 1  # only the running loop's clients count
         return response.choices[0].message.content
 

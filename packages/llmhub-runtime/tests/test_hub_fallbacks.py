@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from any_llm import AuthenticationError, InvalidRequestError, ProviderError, RateLimitError
-from conftest import MakeHub
-from hub_helpers import fallback, joined, providers_for, role, user
 
+from conftest import MakeHub
+from hub_helpers import drain, fallback, joined, providers_for, role, user
 from llmhub_runtime import CallResult, FallbacksExhaustedError, LLMHub
 from llmhub_runtime.testing import FakeOpenAIServer
 
@@ -52,10 +52,7 @@ def test_async_and_embedding_fall_back(hub: LLMHub, server: FakeOpenAIServer) ->
     assert asyncio.run(hub.acompletion("chat", user("x"))).model == "backup"
     assert hub.embedding("embed", "x").model == "embed-backup"
     assert asyncio.run(hub.aembedding("embed", "x")).model == "embed-backup"
-    assert _models(server) == ["primary", "backup", "embed-primary", "embed-backup"] + [
-        "embed-primary",
-        "embed-backup",
-    ]
+    assert _models(server) == ["primary", "backup", *["embed-primary", "embed-backup"] * 2]
 
 
 def test_timeout_falls_back(make_hub: MakeHub, server: FakeOpenAIServer, results: list[CallResult]) -> None:
@@ -195,8 +192,7 @@ def test_stream_failure_mid_way_is_raised(
     server.fail_stream_after(2)
     received: list[Any] = []
     with pytest.raises(ProviderError):
-        for chunk in hub.stream_completion("chat", user("a b c d")):
-            received.append(chunk)
+        drain(hub.stream_completion("chat", user("a b c d")), received)
     assert len(received) == 2
     assert _models(server) == ["primary"]  # no switch of model mid-answer
     assert [(r.success, r.chunk_count) for r in results] == [(False, 2)]

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from any_llm import AuthenticationError
+
 from conftest import MakeHub
 from hub_helpers import ENV_KEY, SECRET_KEY, fallback, providers_for, role, user
-
 from llmhub_runtime import CallContext, CallResult, EnvVarMissingError, FallbacksExhaustedError, LLMHub
 from llmhub_runtime.testing import FakeOpenAIServer
 
@@ -114,7 +114,12 @@ def test_wrong_key_async_and_streams_are_scrubbed(
         _assert_clean(WRONG_KEY, error, repr(error), error.__cause__, error.__context__)
         assert "***" in str(error)
     _assert_clean(WRONG_KEY, *hooks[0], *hooks[1], caplog.text)
-    assert [r.model for r in auth_server.requests] == ["gpt-primary", "embedder", "gpt-primary", "gpt-primary"]
+    assert [r.model for r in auth_server.requests] == [
+        "gpt-primary",
+        "embedder",
+        "gpt-primary",
+        "gpt-primary",
+    ]
 
 
 def test_echoed_key_in_retryable_errors_is_scrubbed(

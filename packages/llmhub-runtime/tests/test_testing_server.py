@@ -18,6 +18,7 @@ from typing import Any
 import openai
 import pytest
 
+from hub_helpers import drain
 from llmhub_runtime.testing import FakeOpenAIServer, RecordedRequest, fake_embedding
 
 KEY = "sk-fake-server-key-0123456789"
@@ -48,6 +49,15 @@ def _post(
     return response.status, json.loads(data), response
 
 
+def _get_health(conn: http.client.HTTPConnection) -> bytes:
+    conn.request("GET", "/health")
+    return conn.getresponse().read()
+
+
+def _user(content: Any) -> Any:
+    return {"role": "user", "content": content}
+
+
 def _chat(content: Any = "hello world", **extra: Any) -> dict[str, Any]:
     return {"model": "m-1", "messages": [{"role": "user", "content": content}], **extra}
 
@@ -74,8 +84,7 @@ def test_base_url_port_and_lifecycle() -> None:
         _ = fake.port
     # An idle kept-alive connection is closed by stop(): the next request on it fails.
     with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
-        conn.request("GET", "/health")
-        conn.getresponse().read()
+        _get_health(conn)
 
 
 def test_context_manager_and_fixed_port() -> None:
@@ -84,7 +93,7 @@ def test_context_manager_and_fixed_port() -> None:
         port = probe.getsockname()[1]
     with FakeOpenAIServer(port=port) as fake:
         assert fake.port == port
-        with pytest.raises(OSError), FakeOpenAIServer(port=port):
+        with pytest.raises(OSError, match=r"(?i)address|in use"), FakeOpenAIServer(port=port):
             pass  # the port is taken
 
 
@@ -138,7 +147,9 @@ def test_chat_completion(client: openai.OpenAI, server: FakeOpenAIServer) -> Non
 def test_chat_content_parts_and_n(client: openai.OpenAI) -> None:
     response = client.chat.completions.create(
         model="m",
-        messages=[{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}],
+        messages=[
+            {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}
+        ],
         n=3,
     )
     assert [c.message.content for c in response.choices] == ["echo: a b"] * 3
@@ -213,7 +224,10 @@ def test_embeddings_raw_and_dimensions(keyed_server: FakeOpenAIServer) -> None:
     assert status == 200
     assert body["data"][0]["embedding"] == fake_embedding("text", 4)  # the server's embedding_dim
     status, body, _ = _post(
-        conn, "/v1/embeddings", {"model": "e", "input": ["a"], "dimensions": 3, "encoding_format": "base64"}, auth
+        conn,
+        "/v1/embeddings",
+        {"model": "e", "input": ["a"], "dimensions": 3, "encoding_format": "base64"},
+        auth,
     )
     raw = base64.b64decode(body["data"][0]["embedding"])
     assert list(struct.unpack("<3f", raw)) == fake_embedding("a", 3)
@@ -369,7 +383,9 @@ def test_delay_next_provokes_a_timeout(server: FakeOpenAIServer) -> None:
     with pytest.raises(openai.APITimeoutError):
         impatient.chat.completions.create(model="slow", messages=[{"role": "user", "content": "x"}])
     # Only the scripted call was delayed.
-    assert impatient.chat.completions.create(model="slow", messages=[{"role": "user", "content": "x"}]).choices
+    assert impatient.chat.completions.create(
+        model="slow", messages=[{"role": "user", "content": "x"}]
+    ).choices
 
 
 def test_delay_next_then_answers(client: openai.OpenAI, server: FakeOpenAIServer) -> None:
@@ -382,14 +398,13 @@ def test_fail_stream_after_cuts_the_connection(client: openai.OpenAI, server: Fa
     server.fail_stream_after(2)
     received: list[Any] = []
     with pytest.raises(openai.APIConnectionError):
-        for chunk in client.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": "a b c d"}], stream=True
-        ):
-            received.append(chunk)
+        drain(client.chat.completions.create(model="m", messages=[_user("a b c d")], stream=True), received)
     assert len(received) == 2
     # The next stream is whole again.
     chunks = list(
-        client.chat.completions.create(model="m", messages=[{"role": "user", "content": "a b c d"}], stream=True)
+        client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "a b c d"}], stream=True
+        )
     )
     assert chunks[-1].choices[0].finish_reason == "stop"
 
@@ -408,7 +423,11 @@ def test_fail_stream_after_ignores_plain_calls(client: openai.OpenAI, server: Fa
     server.fail_stream_after(1)
     assert client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}]).choices
     with pytest.raises(openai.APIConnectionError):  # still armed for the next stream
-        list(client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}], stream=True))
+        list(
+            client.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "x"}], stream=True
+            )
+        )
 
 
 def test_scripts_are_thread_safe(server: FakeOpenAIServer) -> None:
@@ -439,7 +458,7 @@ def test_keep_alive_and_connection_ids(server: FakeOpenAIServer) -> None:
     before = server.connections_opened
     conn = _conn(server)
     for i in range(20):
-        status, body, _ = _post(conn, "/v1/chat/completions", _chat(f"n{i}"))
+        _, body, _ = _post(conn, "/v1/chat/completions", _chat(f"n{i}"))
         assert body["choices"][0]["message"]["content"] == f"echo: n{i}"
     assert server.connections_opened == before + 1
     assert {r.connection_id for r in server.requests} == {before + 1}
@@ -494,7 +513,9 @@ def test_two_hundred_concurrent_connections(server: FakeOpenAIServer) -> None:
         async with openai.AsyncOpenAI(base_url=server.base_url, api_key="k", max_retries=0) as aclient:
             responses = await asyncio.gather(
                 *(
-                    aclient.chat.completions.create(model="m", messages=[{"role": "user", "content": f"q{i}"}])
+                    aclient.chat.completions.create(
+                        model="m", messages=[{"role": "user", "content": f"q{i}"}]
+                    )
                     for i in range(200)
                 )
             )

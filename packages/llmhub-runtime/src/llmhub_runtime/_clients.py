@@ -13,7 +13,9 @@ This module imports any-llm; the hub loads it on its first call only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import inspect
 import threading
 import weakref
 from typing import NamedTuple
@@ -48,6 +50,7 @@ class ClientPool:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sync: dict[ClientKey, AnyLLM] = {}
+        self._closing: set[asyncio.Task[None]] = set()
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[ClientKey, AnyLLM]] = (
             weakref.WeakKeyDictionary()
         )
@@ -112,8 +115,33 @@ class ClientPool:
         loop, so a closed loop stays reachable through its own clients, and every
         ``asyncio.run(hub.acompletion(...))`` would leave a client (and a loop) behind.
         """
-        for loop in [loop for loop in self._per_loop if loop.is_closed()]:
-            del self._per_loop[loop]
+        stale = [
+            client
+            for loop in list(self._per_loop)
+            if loop.is_closed()
+            for client in self._per_loop.pop(loop).values()
+        ]
+        if stale:
+            task = asyncio.get_running_loop().create_task(_mark_closed(stale))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+
+async def _mark_closed(clients: list[AnyLLM]) -> None:
+    """Close the SDK clients of a closed event loop, ignoring the errors that this brings.
+
+    Their connections belong to the dead loop and cannot be shut down cleanly. The point is that
+    the SDK's finaliser then finds them closed: the ``openai`` SDK otherwise schedules ``aclose()``
+    on whichever loop is running when a client is garbage-collected, and asyncio logs that task's
+    "Event loop is closed" failure as an error.
+    """
+    for client in clients:
+        close = getattr(getattr(client, "client", None), "close", None)
+        if callable(close):
+            with contextlib.suppress(Exception):
+                result = close()
+                if inspect.isawaitable(result):
+                    await result
 
 
 def _create(

@@ -39,7 +39,7 @@ def redact_exception(exc: BaseException, secrets: Iterable[str]) -> BaseExceptio
             continue
         seen.add(id(current))
         current.args = tuple(redact_text(a, values) if isinstance(a, str) else a for a in current.args)
-        for attribute in ("message", "body_text"):
+        for attribute in ("message", "body_text", "body"):
             value = getattr(current, attribute, None)
             if isinstance(value, (str, dict, list)):
                 # A read-only attribute is left alone: args are already clean.
