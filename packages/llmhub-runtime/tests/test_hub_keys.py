@@ -151,18 +151,53 @@ def test_missing_key_for_openai_raises_at_once(
     assert server.requests == []
 
 
-def test_missing_key_on_a_keyed_server_is_an_auth_error(
-    make_hub: MakeHub, auth_server: FakeOpenAIServer, hooks: tuple[list[Any], list[Any]]
-) -> None:
-    """``llamacpp`` works without a key; against a server that wants one, that is a 401, raised."""
+def test_no_key_on_a_keyed_server_is_an_auth_error(make_hub: MakeHub, auth_server: FakeOpenAIServer) -> None:
+    """A keyless ``llamacpp`` target against a server that wants a key: the 401 is raised at once."""
     hub = make_hub(
         {"local": role("llamacpp", "local-model", fallbacks=[fallback("openai", "hosted")])},
-        providers=providers_for(auth_server.base_url, llamacpp={"env_key": "LLMHUB_TEST_LOCAL_KEY"}),
+        providers=providers_for(auth_server.base_url),
     )
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(AuthenticationError, match="401"):
         hub.completion("local", user("hi"))
-    assert [r.model for r in auth_server.requests] == ["local-model"]
-    assert auth_server.requests[0].headers.get("authorization", "") != f"Bearer {SECRET_KEY}"
+    assert [r.model for r in auth_server.requests] == ["local-model"]  # the keyed fallback was not tried
+    assert auth_server.requests[0].headers.get("authorization") != f"Bearer {SECRET_KEY}"
+
+
+def test_unset_env_key_never_borrows_another_variable(
+    make_hub: MakeHub, server: FakeOpenAIServer, clean_env: pytest.MonkeyPatch
+) -> None:
+    """With ``env_key``'s variable unset, any-llm's default variable must not be sent instead.
+
+    Otherwise ``OPENAI_API_KEY`` would go to whatever ``api_base`` the role points at.
+    """
+    clean_env.setenv("OPENAI_API_KEY", "sk-ambient-openai-key-42")
+    clean_env.setenv("LLAMACPP_API_KEY", "sk-ambient-llamacpp-key-42")
+    providers = providers_for(server.base_url, llamacpp={"env_key": "LLMHUB_TEST_LOCAL_KEY"})
+    hub = make_hub(
+        {"chat": role("openai", "m"), "local": role("llamacpp", "l")}, providers=providers, key=None
+    )
+    with pytest.raises(EnvVarMissingError) as info:
+        hub.completion("chat", user("x"))
+    assert info.value.missing == {"openai": ENV_KEY}
+    with pytest.raises(EnvVarMissingError, match="LLMHUB_TEST_LOCAL_KEY"):
+        asyncio.run(hub.acompletion("local", user("x")))
+    with pytest.raises(EnvVarMissingError):
+        list(hub.stream_completion("chat", user("x")))
+    assert server.requests == []
+
+
+def test_custom_endpoint_without_env_key_never_gets_an_ambient_key(
+    make_hub: MakeHub, server: FakeOpenAIServer, clean_env: pytest.MonkeyPatch
+) -> None:
+    """A provider with an ``api_base`` but no ``env_key`` gets a placeholder, not OPENAI_API_KEY."""
+    clean_env.setenv("OPENAI_API_KEY", "sk-ambient-openai-key-42")
+    clean_env.setenv("LLAMACPP_API_KEY", "sk-ambient-llamacpp-key-42")
+    providers = providers_for(server.base_url, openai={"env_key": None})
+    hub = make_hub({"chat": role("openai", "m"), "local": role("llamacpp", "l")}, providers=providers, key=None)
+    hub.completion("chat", user("x"))
+    asyncio.run(hub.acompletion("local", user("x")))
+    sent = [r.headers.get("authorization") for r in server.requests]
+    assert sent == ["Bearer llmhub-no-key", "Bearer llmhub-no-key"]
 
 
 def test_strict_env_names_the_variable_not_the_value(

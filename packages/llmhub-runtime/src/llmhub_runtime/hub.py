@@ -516,10 +516,26 @@ def _wire(messages: list[dict[str, Any]]) -> list[Any]:
     return messages
 
 
+#: Sent as the key to a custom endpoint that has no ``env_key``: any-llm would otherwise read its
+#: default variable (``OPENAI_API_KEY``...) and send a hosted provider's key to that endpoint.
+NO_KEY = "llmhub-no-key"
+
+
 def _api_key(target: ResolvedCall) -> str | None:
+    """The key to hand any-llm for ``target``.
+
+    * ``env_key`` set: that variable's value; unset or empty is an error, not "no key" (given no
+      key, any-llm reads its own default variable, which may hold another provider's key).
+    * no ``env_key`` but an ``api_base``: :data:`NO_KEY`, so a self-hosted or local endpoint
+      never receives a key the user did not configure for it.
+    * neither: ``None``, and any-llm reads the provider's usual variable (``OPENAI_API_KEY``...).
+    """
     if target.env_key is None:
-        return None
-    return os.environ.get(target.env_key) or None
+        return NO_KEY if target.api_base else None
+    value = os.environ.get(target.env_key)
+    if not value:
+        raise EnvVarMissingError({target.provider: target.env_key})
+    return value
 
 
 def _call_params(target: ResolvedCall) -> dict[str, Any]:
