@@ -524,3 +524,21 @@ def test_two_hundred_concurrent_connections(server: FakeOpenAIServer) -> None:
     assert asyncio.run(main()) == [f"echo: q{i}" for i in range(200)]
     assert len(server.requests) == 200
     assert len({r.connection_id for r in server.requests}) > 1  # they really were concurrent
+
+
+def test_reply_next_scripts_the_answer_text(server: FakeOpenAIServer) -> None:
+    import openai
+
+    client = openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0)
+    server.reply_next('{"tools": true}', count=1, model="m1")
+    other = client.chat.completions.create(model="m2", messages=[{"role": "user", "content": "hi"}])
+    scripted = client.chat.completions.create(model="m1", messages=[{"role": "user", "content": "hi"}])
+    after = client.chat.completions.create(model="m1", messages=[{"role": "user", "content": "hi"}])
+    assert other.choices[0].message.content == "echo: hi"
+    assert scripted.choices[0].message.content == '{"tools": true}'
+    assert after.choices[0].message.content == "echo: hi"
+    server.reply_next("streamed scripted text")
+    chunks = client.chat.completions.create(
+        model="m3", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "streamed scripted text"

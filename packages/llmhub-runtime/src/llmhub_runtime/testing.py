@@ -154,6 +154,7 @@ class _Rule:
     message: str = ""
     seconds: float = 0.0
     n_chunks: int = 0
+    text: str = ""
 
 
 @dataclass(slots=True)
@@ -213,6 +214,7 @@ class FakeOpenAIServer:
         self._model_failures: dict[str, int] = {}
         self._delay_rules: list[_Rule] = []
         self._stream_rules: list[_Rule] = []
+        self._reply_rules: list[_Rule] = []
         self._connections_opened = 0
         self._ids = itertools.count(1)
         self._thread: threading.Thread | None = None
@@ -338,9 +340,20 @@ class FakeOpenAIServer:
         with self._lock:
             self._stream_rules.append(_Rule(model, count, n_chunks=n_chunks))
 
+    def reply_next(self, text: str, count: int = 1, model: str | None = None) -> None:
+        """Answer the next ``count`` chat completions with ``text`` instead of the echo reply.
+
+        For testing code that parses a model's answer (JSON, tool calls...). Streams deliver the
+        same text in chunks. With ``model`` set, only calls naming that model are affected.
+        """
+        _check_count(count)
+        with self._lock:
+            self._reply_rules.append(_Rule(model, count, text=text))
+
     def reset(self) -> None:
         """Forget every script and every recorded request (open connections stay open)."""
         with self._lock:
+            self._reply_rules.clear()
             self._fail_rules.clear()
             self._model_failures.clear()
             self._delay_rules.clear()
@@ -534,8 +547,14 @@ class FakeOpenAIServer:
             cut_rule.n_chunks if cut_rule else None,
         )
 
+    def _reply_for(self, body: dict[str, Any]) -> str:
+        """The scripted reply for this call, if one is queued, else the echo reply."""
+        with self._lock:
+            rule = _take(self._reply_rules, str(body.get("model")))
+        return rule.text if rule is not None else _reply(body["messages"])
+
     def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
-        reply = _reply(body["messages"])
+        reply = self._reply_for(body)
         n = body.get("n")
         choices = [
             {
@@ -565,7 +584,7 @@ class FakeOpenAIServer:
     async def _stream(
         self, writer: asyncio.StreamWriter, body: dict[str, Any], cut_after: int | None, keep_alive: bool
     ) -> bool:
-        reply = _reply(body["messages"])
+        reply = self._reply_for(body)
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
         base = {
