@@ -63,7 +63,9 @@ def test_embedding_roles_ignore_chat_keywords() -> None:
     need = need_for("  r: {kind: embedding, description: Embeds JSON tool outputs and code for reasoning}\n")
     assert need.kind is LLMMode.EMBEDDING
     assert need.catalog_kind == "embedding"
-    assert not (need.tools or need.structured_output or need.reasoning)
+    assert not need.tools
+    assert not need.structured_output
+    assert not need.reasoning
 
 
 def test_tool_kind_requires_tools_and_uses_chat_models() -> None:

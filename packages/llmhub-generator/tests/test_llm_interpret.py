@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FakeCatalog
-from llmhub_runtime.testing import FakeOpenAIServer
 
+from conftest import FakeCatalog
 from llmhub_generator import GenerateOptions, Level, generate, parse_spec_yaml
+from llmhub_runtime.testing import FakeOpenAIServer
 
 ROLE_DESCRIPTION = "Helps users with their accounts."
 
@@ -35,7 +35,8 @@ def spec_text(server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch) -> str:
         "  anthropic: {}\n"
         f"  llamacpp: {{env_key: GEN_KEY, api_base: '{server.base_url}', max_retries: 0}}\n"
         "roles:\n"
-        f"  helper: {{description: {ROLE_DESCRIPTION}, requires: {{tools: false}}, allow: [openai, anthropic]}}\n"
+        f"  helper: {{description: {ROLE_DESCRIPTION}, requires: {{tools: false}},\n"
+        "           allow: [openai, anthropic]}\n"
     )
 
 
@@ -46,7 +47,9 @@ def _options(tmp_path: Path) -> GenerateOptions:
 def test_model_suggestions_become_needs(
     spec_text: str, server: FakeOpenAIServer, small_catalog: FakeCatalog, tmp_path: Path
 ) -> None:
-    server.reply_next(json.dumps({"reasoning": True, "tools": True, "quality": "high", "reason": "hard questions"}))
+    server.reply_next(
+        json.dumps({"reasoning": True, "tools": True, "quality": "high", "reason": "hard questions"})
+    )
     result = generate(parse_spec_yaml(spec_text), small_catalog, _options(tmp_path))
     need = result.needs["helper"]
     assert need.interpreter == "llm:llamacpp:judge-model"

@@ -11,7 +11,10 @@ from llmhub_generator.interpret import HeuristicInterpreter
 from llmhub_generator.scoring import rank, weights_for
 from llmhub_generator.view import build_view
 
-PROVIDERS = "project: p\nproviders:\n  openai: {env_key: OPENAI_KEY}\n  anthropic: {env_key: ANTHROPIC_KEY}\n  mistral: {}\n"
+PROVIDERS = (
+    "project: p\nproviders:\n  openai: {env_key: OPENAI_KEY}\n  anthropic: {env_key: ANTHROPIC_KEY}\n"
+    "  mistral: {}\n"
+)
 
 
 def run(roles: str, catalog: FakeCatalog, **options: object):  # type: ignore[no-untyped-def]

@@ -44,7 +44,8 @@ def test_design_example_parses() -> None:
     assert inference.kind is LLMMode.CHAT
     assert inference.preferences.quality is Level.HIGH
     assert inference.requires.context_min == 64000
-    assert inference.force is not None and inference.force.model == "gpt-4.1"
+    assert inference.force is not None
+    assert inference.force.model == "gpt-4.1"
     assert spec.roles["llm.embedding"].fallbacks == 2  # the default
     assert len(loaded.sha256) == 64
     assert loaded.line_of("roles", "llm.embedding") == 17

@@ -193,7 +193,9 @@ def test_custom_endpoint_without_env_key_never_gets_an_ambient_key(
     clean_env.setenv("OPENAI_API_KEY", "sk-ambient-openai-key-42")
     clean_env.setenv("LLAMACPP_API_KEY", "sk-ambient-llamacpp-key-42")
     providers = providers_for(server.base_url, openai={"env_key": None})
-    hub = make_hub({"chat": role("openai", "m"), "local": role("llamacpp", "l")}, providers=providers, key=None)
+    hub = make_hub(
+        {"chat": role("openai", "m"), "local": role("llamacpp", "l")}, providers=providers, key=None
+    )
     hub.completion("chat", user("x"))
     asyncio.run(hub.acompletion("local", user("x")))
     sent = [r.headers.get("authorization") for r in server.requests]

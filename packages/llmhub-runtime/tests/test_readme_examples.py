@@ -36,13 +36,12 @@ def test_readmes_have_examples() -> None:
 
 
 @pytest.mark.parametrize(("where", "code"), PYTHON_BLOCKS, ids=[w for w, _ in PYTHON_BLOCKS])
-def test_python_example_runs(
-    where: str, code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_python_example_runs(where: str, code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with FakeOpenAIServer(api_key="sk-readme-example-key") as server:
         (tmp_path / "llmhub.yaml").write_text(
             "project: readme\nenv: test\n"
-            f"providers:\n  openai: {{env_key: README_OPENAI_KEY, api_base: '{server.base_url}', max_retries: 0}}\n"
+            "providers:\n"
+            f"  openai: {{env_key: README_OPENAI_KEY, api_base: '{server.base_url}', max_retries: 0}}\n"
             "roles:\n"
             "  llm.inference: {provider: openai, model: gpt-test, mode: chat, params: {temperature: 0.7}}\n"
             "  llm.embedding: {provider: openai, model: embed-test, mode: embedding}\n",

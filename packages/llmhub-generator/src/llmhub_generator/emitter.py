@@ -78,8 +78,8 @@ def finalize_meta(body: Mapping[str, Any], meta: Mapping[str, Any]) -> dict[str,
 
 def emit_yaml(body: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
     """Render the file: header comment, ``body``, then ``meta`` (see :func:`finalize_meta`)."""
-    from ruamel.yaml import YAML  # noqa: PLC0415 - imported when a file is written
-    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
     document = CommentedMap()
     for key, value in body.items():

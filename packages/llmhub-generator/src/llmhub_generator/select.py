@@ -4,8 +4,9 @@ The primary is the forced model when the spec pins one (always honoured; if the 
 it is kept with a warning, never replaced), otherwise the best-ranked candidate. Fallbacks are
 the next candidates in rank order, spread over providers: first the best candidate of each
 provider not used yet (in rank order) whose score is within ``DIVERSITY_MARGIN`` of the best
-remaining candidate, then, if that is not enough, the best remaining models of any provider. They are tried in that order, so an outage of the primary's provider is survived
-by the first fallback.
+remaining candidate, then, if that is not enough, the best remaining models of any provider.
+They are tried in that order, so an outage of the primary's provider is survived by the first
+fallback.
 
 Per-target params are the role's ``mode_params``, minus ``temperature`` for models that refuse it
 (some reasoning models), which is noted in the explanation.
