@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import inspect
 import threading
@@ -40,8 +41,13 @@ class ClientKey(NamedTuple):
 def client_key(
     provider: str, api_base: str | None, api_key: str | None, max_retries: int | None
 ) -> ClientKey:
-    digest = hashlib.sha256(api_key.encode()).hexdigest()[:16] if api_key else None
-    return ClientKey(provider, api_base, digest, max_retries)
+    return ClientKey(provider, api_base, _digest(api_key) if api_key else None, max_retries)
+
+
+@functools.lru_cache(maxsize=256)
+def _digest(api_key: str) -> str:
+    # Hashing costs ~10 us; a process uses a handful of keys, so remember them.
+    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
 
 class ClientPool:
@@ -51,6 +57,7 @@ class ClientPool:
         self._lock = threading.Lock()
         self._sync: dict[ClientKey, AnyLLM] = {}
         self._closing: set[asyncio.Task[None]] = set()
+        self._last: tuple[weakref.ref[asyncio.AbstractEventLoop], dict[ClientKey, AnyLLM]] | None = None
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[ClientKey, AnyLLM]] = (
             weakref.WeakKeyDictionary()
         )
@@ -86,7 +93,8 @@ class ClientPool:
         """The client for async calls on the running event loop, created on first use."""
         loop = asyncio.get_running_loop()
         key = client_key(provider, api_base, api_key, max_retries)
-        clients = self._per_loop.get(loop)
+        last = self._last
+        clients = last[1] if last is not None and last[0]() is loop else self._per_loop.get(loop)
         if clients is not None:
             client = clients.get(key)
             if client is not None:
@@ -96,6 +104,8 @@ class ClientPool:
             if clients is None:
                 self._forget_closed_loops()
                 clients = self._per_loop[loop] = {}
+            # Most processes run one loop: remember it so the next lookup skips the weak mapping.
+            self._last = (weakref.ref(loop), clients)
             client = clients.get(key)
             if client is None:
                 client = _create(provider, api_base, api_key, max_retries, env_key)

@@ -161,7 +161,8 @@ class LLMHub:
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
-            self._fire_after(_result(context, started, success=True, response=response))
+            if self.on_after_call is not None:
+                self._fire_after(_result(context, started, success=True, response=response))
             return cast("ChatCompletion", response)
         raise AssertionError("unreachable: a role always has at least one target")  # pragma: no cover
 
@@ -190,7 +191,8 @@ class LLMHub:
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
-            self._fire_after(_result(context, started, success=True, response=response))
+            if self.on_after_call is not None:
+                self._fire_after(_result(context, started, success=True, response=response))
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -290,7 +292,8 @@ class LLMHub:
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
-            self._fire_after(_result(context, started, success=True, response=response))
+            if self.on_after_call is not None:
+                self._fire_after(_result(context, started, success=True, response=response))
             return cast("ChatCompletion", response)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -315,7 +318,8 @@ class LLMHub:
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
-            self._fire_after(_result(context, started, success=True, response=response))
+            if self.on_after_call is not None:
+                self._fire_after(_result(context, started, success=True, response=response))
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -425,7 +429,9 @@ class LLMHub:
             provider=target.provider,
             model=target.model,
             mode=target.mode,
-            params=dict(target.params),
+            # A hook gets its own copy (it must not change the cached resolution); without a
+            # before-hook nobody sees these params, so the copy is skipped.
+            params=dict(target.params) if self.on_before_call is not None else target.params,
             messages=messages,
             input=input,
             attempt=attempt,
@@ -451,6 +457,8 @@ class LLMHub:
         self, context: CallContext, started: float, exc: BaseException, *, stream: bool = False
     ) -> None:
         self._scrub(exc)
+        if self.on_after_call is None:
+            return
         self._fire_after(
             _result(
                 context,
