@@ -114,7 +114,14 @@ def generate(
     proj = project(ctx, spec=spec)
     loaded = load_project_spec(proj)
     target = out_path if out_path is not None else proj.runtime_path
-    options = GenerateOptions(no_llm=no_llm, only_available=only_available, generator_model=generator_model)
+    options = GenerateOptions(
+        no_llm=no_llm,
+        only_available=only_available,
+        generator_model=generator_model,
+        runtime_path=_generator_runtime(proj.runtime_path)
+        if not no_llm and generator_model is None
+        else None,
+    )
     with spinner("choosing models..."):
         result = run_generate(loaded, None, options)
     explain_data = result.explain.to_dict()
@@ -202,3 +209,17 @@ def generate(
 
 def register(app: typer.Typer) -> None:
     app.command("generate")(generate)
+
+
+def _generator_runtime(path: Path) -> Path | None:
+    """The project's llmhub.yaml when it defines the ``llm.generator`` role (LLM-assisted mode)."""
+    from llmhub_generator.llm_interpret import GENERATOR_ROLE
+    from llmhub_runtime import ConfigError, load_runtime_config
+
+    if not path.exists():
+        return None
+    try:
+        config = load_runtime_config(path, check_provider_ids=False)
+    except ConfigError:
+        return None  # reported by the freshness checks below; heuristics meanwhile
+    return path if GENERATOR_ROLE in config.roles else None
