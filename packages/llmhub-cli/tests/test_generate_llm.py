@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from llmhub_runtime.testing import FakeOpenAIServer
 
 from conftest import run
+from llmhub_runtime.testing import FakeOpenAIServer
 
 
 @pytest.fixture
