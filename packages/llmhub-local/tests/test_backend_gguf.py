@@ -150,7 +150,9 @@ def test_embeddings(cache_dir: Path, smollm: LlamaCppRunner) -> None:
 def test_memory_reload_and_unload(cache_dir: Path) -> None:
     before = process_rss_bytes()
     runner = LlamaCppRunner(
-        ModelConfig(model="smollm2-135m-instruct", temperature=0, max_tokens=8, threads=1, cache_dir=cache_dir)
+        ModelConfig(
+            model="smollm2-135m-instruct", temperature=0, max_tokens=8, threads=1, cache_dir=cache_dir
+        )
     )
     first = runner.generate_text("The sky is")
     usage = runner.memory_usage()

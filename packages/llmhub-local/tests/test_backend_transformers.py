@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from llmhub_local import (
+    LLMInitializationError,
     LLMRunnerFactory,
     ModelConfig,
     TransformersRunner,
@@ -97,6 +98,11 @@ def test_tiny_unsupported_operations(tiny: TransformersRunner) -> None:
         tiny.create_chat_completion(QUESTION, response_format={"type": "json_object"})
     with pytest.raises(UnsupportedOperationError, match="embeddings need an encoder model"):
         tiny.create_embedding("hello")
+
+
+def test_tiny_quantization_needs_cuda(tiny_folder: Path) -> None:
+    with pytest.raises(LLMInitializationError, match="4bit quantization in transformers runs on CUDA only"):
+        TransformersRunner(ModelConfig(model=str(tiny_folder), device="cpu", quantization="4bit"))
 
 
 def test_tiny_memory_reload_unload(tiny_folder: Path) -> None:

@@ -144,6 +144,8 @@ def test_resolve_paths_ids_and_unknowns(tmp_path: Path) -> None:
         UnknownModelError, match="known ids: all-minilm-l6-v2, gemma3-270m, smollm2-135m-instruct"
     ):
         resolve_model("gpt-5")
+    with pytest.raises(UnknownModelError):
+        resolve_model("gpt-4.1")  # a dot in an id does not make it a path
 
 
 def test_known_ids_and_aliases() -> None:

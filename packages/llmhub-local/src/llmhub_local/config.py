@@ -115,7 +115,8 @@ class ModelConfig(BaseModel):
         quantization: ``none`` | ``8bit`` | ``4bit`` (transformers only, where bitsandbytes runs).
         dtype: Weights dtype for transformers.
         static_cache: transformers only: decode with a pre-allocated static KV cache and a
-            compiled decode step (faster per token on CPU after a warm-up; see the README).
+            torch-compiled decode step. The first call compiles (about a minute on 2 CPU cores);
+            whether later calls are faster depends on the machine (see the README and bench/).
         embedding: llama.cpp only: load the model in embedding mode.
         gguf_file: transformers only: load (and dequantize) this GGUF file inside ``model``.
         cache_dir: Where known models are materialized (default: the user cache dir).

@@ -54,6 +54,8 @@ ModelKind = Literal["chat", "completion", "embedding"]
 
 _CHUNK = 1024 * 1024
 _STAMP = ".verified"
+#: Suffixes that make a missing ``model`` a missing path rather than an unknown id.
+_WEIGHT_SUFFIXES = frozenset({".gguf", ".safetensors", ".bin", ".pt", ".pth"})
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ def resolve_model(model: str, cache_dir: Path | None = None) -> ResolvedModel:
     known = find_known_model(model)
     if known is not None:
         return ResolvedModel(path=materialize(known, cache_dir), known=known)
-    if os.sep in model or "/" in model or path.suffix:
+    if os.sep in model or "/" in model or path.suffix.lower() in _WEIGHT_SUFFIXES:
         raise ModelFileError(f"model path {str(path)!r} does not exist")
     raise UnknownModelError(model, sorted(KNOWN_MODELS))
 

@@ -5,8 +5,9 @@ torch and transformers are imported when a runner is created, never when this mo
 - Causal language models (``*ForCausalLM``) generate text and chat (the tokenizer's chat template,
   or ``ModelConfig.chat_template``). Generation is ``model.generate``; streaming runs it in a
   worker thread behind a ``TextIteratorStreamer``. ``static_cache=True`` asks generate for a
-  pre-allocated static KV cache (``cache_implementation="static"``), which lets torch compile a
-  fixed-shape decode step; ``bench/bench_local_transformers.py`` reports whether it pays here.
+  pre-allocated static KV cache (``cache_implementation="static"``) and has torch compile the
+  fixed-shape decode step, on the CPU too; the first call compiles (about a minute on 2 cores),
+  and ``bench/bench_local_transformers.py`` reports whether it pays on the machine at hand.
 - Encoder models (e.g. all-MiniLM-L6-v2) produce embeddings: mean pooling over the last hidden
   state with the attention mask, L2-normalized when the sentence-transformers folder says so.
 - A ``.gguf`` file (``model`` pointing at it, or ``gguf_file`` inside a folder) is loaded through
@@ -51,6 +52,7 @@ class TransformersRunner(BaseLLMRunner):
         self._tokenizer: Any = None
         self._causal = False
         self._normalize_embeddings = False
+        self._compile: Any = None
         super().__init__(config, load=load)
 
     @property
@@ -223,7 +225,21 @@ class TransformersRunner(BaseLLMRunner):
             kwargs.update(stop_strings=list(params.stop), tokenizer=self._tokenizer)
         if self._config.static_cache:
             kwargs["cache_implementation"] = "static"
+            kwargs["compile_config"] = self._compile_config()
         return kwargs
+
+    def _compile_config(self) -> Any:
+        """A compile config that also applies off-GPU.
+
+        transformers compiles the fixed-shape decode step of a static cache by itself only on
+        accelerators; ``_compile_all_devices`` (a private flag of ``CompileConfig``) extends it to
+        the CPU. The first call pays the compilation (tens of seconds); later calls reuse it.
+        """
+        if self._compile is None:
+            config = self._transformers.CompileConfig(fullgraph=False, dynamic=False)
+            config._compile_all_devices = True
+            self._compile = config
+        return self._compile
 
     def _complete(self, prompt: str, params: GenerationParams) -> Generation:
         self._require_causal("text")
