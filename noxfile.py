@@ -49,7 +49,6 @@ def typecheck(session: nox.Session) -> None:
         "run",
         "--frozen",
         "--all-packages",
-        "--all-extras",
         "--group",
         "typecheck",
         "--group",
