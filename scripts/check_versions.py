@@ -21,6 +21,7 @@ def problems() -> list[str]:
     names = {tomllib.loads(m.read_text())["project"]["name"] for m in manifests}
     for manifest in manifests:
         project = tomllib.loads(manifest.read_text())["project"]
+        own_name = project["name"]
         rel = manifest.relative_to(ROOT)
         if project["version"] != expected:
             found.append(f"{rel}: version {project['version']} != VERSION {expected}")
@@ -29,8 +30,8 @@ def problems() -> list[str]:
             requirements.extend(extra)
         for requirement in requirements:
             match = re.match(r"^([A-Za-z0-9_.\-]+)(\[[^\]]*\])?\s*(.*)$", requirement)
-            if not match or match.group(1) not in names:
-                continue
+            if not match or match.group(1) not in names or match.group(1) == own_name:
+                continue  # not a sibling (an extra that refers to its own package needs no pin)
             if match.group(3).strip() != f"=={expected}":
                 found.append(f"{rel}: sibling requirement {requirement!r} must be pinned =={expected}")
     return found

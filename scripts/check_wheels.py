@@ -98,7 +98,8 @@ def main(dist: Path) -> int:
         name, version, requires = _requirements(wheel)
         for requirement in requires:
             req_name = _normalize(re.split(r"[\s\[;<>=!~(]", requirement, maxsplit=1)[0])
-            if req_name in SIBLINGS and f"=={version}" not in requirement.replace(" ", ""):
+            own = req_name == _normalize(name)  # an extra naming its own package's other extras
+            if req_name in SIBLINGS and not own and f"=={version}" not in requirement.replace(" ", ""):
                 failures.append(f"{wheel.name}: sibling {requirement!r} is not pinned =={version}")
             if (
                 name == "llmhub-runtime"
