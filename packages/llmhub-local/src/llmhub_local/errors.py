@@ -12,9 +12,22 @@ fails), as in seed 003:
 - :class:`MissingDependencyError` - the backend's extra is not installed (also an ``ImportError``);
   the message names the exact ``pip install "llmhub-local[extra]"``.
 - :class:`LLMInferenceError` - a generation or embedding call failed.
+
+The serving and reliability layer (seed 002) adds:
+
+- :class:`RegistryError` - the models registry file is unreadable or invalid (also the runtime's
+  ``ConfigError``: every problem names file, line and field).
+- :class:`StateStoreError` - the SQLite state store cannot be opened, migrated or written.
+- :class:`ServerError` - a local server cannot be started, reached or stopped.
+- :class:`ProvisionError` - an environment could not be provisioned (nothing half-built is kept).
+- :class:`ToolCallError` - a model's tool call is malformed (the message says why).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+from llmhub_runtime.errors import ConfigError, ConfigProblem
 
 __all__ = [
     "LLMConfigError",
@@ -23,6 +36,11 @@ __all__ = [
     "LLMInitializationError",
     "MissingDependencyError",
     "ModelFileError",
+    "ProvisionError",
+    "RegistryError",
+    "ServerError",
+    "StateStoreError",
+    "ToolCallError",
     "UnknownModelError",
     "UnsupportedOperationError",
 ]
@@ -76,3 +94,38 @@ class MissingDependencyError(LLMInitializationError, ImportError):
 
 class LLMInferenceError(LLMError):
     """A generation, chat completion or embedding call failed inside the backend."""
+
+
+class RegistryError(LLMError, ConfigError):
+    """The models registry file is unreadable or invalid.
+
+    Like the runtime's :class:`~llmhub_runtime.ConfigError` (which it also is), the message names
+    the file, line and field path of every problem; :attr:`problems` holds them structured.
+    """
+
+    def __init__(self, problems: Sequence[ConfigProblem], source: str | None = None) -> None:
+        ConfigError.__init__(self, problems, source)
+
+
+class StateStoreError(LLMError):
+    """The state store cannot be opened, migrated or written (never a bare sqlite3 error)."""
+
+
+class ServerError(LLMError):
+    """A local model server could not be started, reached or stopped."""
+
+
+class ProvisionError(LLMError):
+    """Provisioning an environment failed; the half-built environment was removed."""
+
+
+class ToolCallError(LLMError):
+    """A tool call is malformed or cannot be executed.
+
+    Attributes:
+        reasons: Every problem found, in words (``"tool: must match ^[A-Za-z][A-Za-z0-9_]*$"``...).
+    """
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        self.reasons = tuple(reasons)
+        super().__init__("invalid tool call: " + "; ".join(self.reasons))

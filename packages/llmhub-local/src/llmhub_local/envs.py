@@ -1,0 +1,178 @@
+"""Environment keys and install plans: which shared environment runs which model.
+
+An environment is keyed by ``<framework>-<device>-<backend>[-features]`` (seed 002), resolved
+from the hardware profile and the model's backend, and shared by every model with the same key:
+
+================  =====================================  ==================================
+backend           CPU / CUDA 12.4 / Apple silicon        with ``use_4bit`` on CUDA
+================  =====================================  ==================================
+llama.cpp         llamacpp-cpu / llamacpp-cu124 /        -
+                  llamacpp-metal
+transformers      torch-cpu-transformers /               torch-cu124-transformers-bnb
+                  torch-cu124-transformers /
+                  torch-mps-transformers
+================  =====================================  ==================================
+
+:func:`resolve_env_key` is a pure function of a :class:`HardwareProfile`; :func:`detect_hardware`
+asks the machine (``nvidia-smi``, the platform). :class:`InstallPlan` says what an environment
+holds - data, so a test can provision a tiny one and a user can install another flavour.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llmhub_local.config import BackendType
+
+__all__ = [
+    "LLAMA_CPP_PYTHON_VERSION",
+    "HardwareProfile",
+    "InstallPlan",
+    "default_plan",
+    "detect_hardware",
+    "resolve_env_key",
+    "wheel_cache_dirs",
+]
+
+LLAMA_CPP_PYTHON_VERSION = "0.3.36"
+
+_CUDA_VERSION = re.compile(r"CUDA Version:\s*(\d+)\.(\d+)")
+
+
+@dataclass(frozen=True)
+class HardwareProfile:
+    """What accelerators the machine has.
+
+    Attributes:
+        cuda: The CUDA version the driver supports (``"12.4"``), or ``None``.
+        mps: Apple silicon GPU (Metal) available.
+    """
+
+    cuda: str | None = None
+    mps: bool = False
+
+    @property
+    def cuda_tag(self) -> str | None:
+        """``cu124`` for CUDA 12.4."""
+        return None if self.cuda is None else "cu" + self.cuda.replace(".", "")
+
+
+def detect_hardware(*, nvidia_smi: str | None = None) -> HardwareProfile:
+    """The profile of this machine (``nvidia-smi`` for CUDA; macOS on arm64 for Metal)."""
+    mps = platform.system() == "Darwin" and platform.machine() == "arm64"
+    tool = nvidia_smi or shutil.which("nvidia-smi")
+    cuda = None
+    if tool:
+        try:
+            out = subprocess.run([tool], capture_output=True, text=True, timeout=10, check=False).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        match = _CUDA_VERSION.search(out)
+        if match:
+            cuda = f"{match.group(1)}.{match.group(2)}"
+    return HardwareProfile(cuda=cuda, mps=mps)
+
+
+def resolve_env_key(backend: BackendType, profile: HardwareProfile, *, use_4bit: bool = False) -> str:
+    """The key of the environment that runs ``backend`` on this hardware."""
+    if backend is BackendType.LLAMA_CPP:
+        if profile.cuda_tag:
+            return f"llamacpp-{profile.cuda_tag}"
+        return "llamacpp-metal" if profile.mps else "llamacpp-cpu"
+    device = profile.cuda_tag or ("mps" if profile.mps else "cpu")
+    key = f"torch-{device}-transformers"
+    return f"{key}-bnb" if use_4bit and profile.cuda_tag else key
+
+
+_LLAMA_HEALTH = """
+import json, sys, platform
+import llama_cpp
+print(json.dumps({"python_version": platform.python_version(), "llama_cpp_version": llama_cpp.__version__,
+                  "cuda_available": bool(llama_cpp.llama_supports_gpu_offload())}))
+"""
+_TORCH_HEALTH = """
+import json, platform
+import torch, transformers
+print(json.dumps({"python_version": platform.python_version(), "torch_version": torch.__version__,
+                  "cuda_available": bool(torch.cuda.is_available())}))
+"""
+#: The default health check: the interpreter runs and reports its version.
+_PLAIN_HEALTH = """
+import json, platform
+print(json.dumps({"python_version": platform.python_version()}))
+"""
+
+
+@dataclass(frozen=True)
+class InstallPlan:
+    """What goes into an environment, and how it is checked.
+
+    Attributes:
+        env_key: The environment's key.
+        requirements: Requirement strings for ``uv pip install`` (may be empty).
+        find_links: Folders of local wheels (e.g. the cached llama-cpp-python build).
+        extra_index_urls: Extra package indexes (e.g. PyTorch's CPU index).
+        health_check: Python code run inside the new environment before it is renamed into
+            place; it must exit 0 and print one JSON object (``python_version``,
+            ``torch_version``, ``llama_cpp_version``, ``cuda_available`` are recorded).
+        link_host: Make the host's installed packages (llmhub-local itself and its pure-Python
+            dependencies) importable in the environment, after the environment's own packages,
+            so a server runs there with the backend the environment pins.
+        python: Interpreter to base the environment on (default: the running one).
+        env: Extra environment variables for the install (e.g. ``CMAKE_ARGS``).
+    """
+
+    env_key: str
+    requirements: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    extra_index_urls: tuple[str, ...] = ()
+    health_check: str = _PLAIN_HEALTH
+    link_host: bool = True
+    python: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+def wheel_cache_dirs() -> tuple[str, ...]:
+    """Folders of locally built wheels (``$LLMHUB_WHEEL_CACHE`` or ``~/.cache/llmhub/wheels``)."""
+    base = Path(os.environ.get("LLMHUB_WHEEL_CACHE") or Path.home() / ".cache" / "llmhub" / "wheels")
+    if not base.is_dir():
+        return ()
+    return (str(base), *sorted(str(p) for p in base.iterdir() if p.is_dir() and ".tmp" not in p.name))
+
+
+def default_plan(env_key: str) -> InstallPlan:
+    """The install plan of a known key (llama.cpp or transformers flavours)."""
+    if env_key.startswith("llamacpp-"):
+        return InstallPlan(
+            env_key=env_key,
+            requirements=(f"llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION}",),
+            find_links=wheel_cache_dirs(),
+            health_check=_LLAMA_HEALTH,
+            env={"CMAKE_ARGS": "-DLLAVA_BUILD=OFF"},
+        )
+    match = re.fullmatch(r"torch-(cpu|mps|cu\d+)-transformers(-bnb)?", env_key)
+    if match:
+        device, bnb = match.groups()
+        index = f"https://download.pytorch.org/whl/{device}" if device != "mps" else None
+        requirements = (
+            "torch",
+            "transformers>=4.56",
+            "accelerate>=1.0",
+            "safetensors",
+            "tokenizers",
+            "numpy",
+        )
+        return InstallPlan(
+            env_key=env_key,
+            requirements=requirements + (("bitsandbytes",) if bnb else ()),
+            extra_index_urls=(index,) if index else (),
+            health_check=_TORCH_HEALTH,
+        )
+    return InstallPlan(env_key=env_key)
