@@ -23,7 +23,7 @@ PACKAGES = ["llmhub-runtime", "llmhub-catalog", "llmhub-generator", "llmhub-loca
 DISTRIBUTIONS = {folder: folder for folder in PACKAGES} | {"llmhub-cli": "llmhub"}
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "typecheck", "tests", "wheels"]
+nox.options.sessions = ["lint", "typecheck", "tests", "tests_cli_local", "wheels"]
 nox.options.error_on_missing_interpreters = True
 
 
@@ -78,6 +78,27 @@ def tests(session: nox.Session, package: str) -> None:
         f"packages/{package}/tests",
         *session.posargs,
         env=_env(f"tests-{package}"),
+    )
+
+
+@nox.session
+def tests_cli_local(session: nox.Session) -> None:
+    """The CLI with llmhub-local installed (its ``local`` extra): the mount and local candidates."""
+    session.run(
+        "uv",
+        "run",
+        "--frozen",
+        "--exact",
+        "--package",
+        "llmhub",
+        "--extra",
+        "local",
+        "--group",
+        "dev",
+        "pytest",
+        "packages/llmhub-cli/tests/test_local_integration.py",
+        *session.posargs,
+        env=_env("tests-cli-local"),
     )
 
 

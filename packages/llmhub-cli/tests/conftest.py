@@ -72,7 +72,15 @@ def _reuse_catalog(monkeypatch: pytest.MonkeyPatch, bundled_catalog: object) -> 
     # get the one bundled catalog instead of re-reading it in every test.
     import llmhub_catalog
 
-    monkeypatch.setattr(llmhub_catalog, "load_catalog", lambda *args, **kwargs: bundled_catalog)
+    real = llmhub_catalog.load_catalog
+
+    def load(*args: object, **kwargs: object) -> object:
+        extra = kwargs.get("extra_sources")
+        if extra is not None:  # local models asked for: the bundled data plus those sources
+            return real("bundled", overrides=False, extra_sources=extra)  # type: ignore[arg-type]
+        return bundled_catalog
+
+    monkeypatch.setattr(llmhub_catalog, "load_catalog", load)
 
 
 @pytest.fixture

@@ -13,8 +13,18 @@ from llmhub_local._text import StopScanner, json_schema_of, normalize_messages
 
 
 def _batch(text: str, stops: list[str]) -> str:
-    cuts = [i for i in (text.find(s) for s in stops) if i >= 0]
-    return text[: min(cuts)] if cuts else text
+    """Reference: cut before the stop sequence that is *completed* first (as generation would)."""
+    found = [(i + len(s), i) for s in stops if (i := text.find(s)) >= 0]
+    return text[: min(found)[1]] if found else text
+
+
+def test_the_first_completed_stop_wins() -> None:
+    # Token by token, 'D' completes (after 'ED') before 'EDD' could: the answer is 'E', however
+    # the text arrives.
+    whole = StopScanner(["D", "EDD"])
+    assert whole.feed("EDD") + whole.flush() == "E"
+    pieces = StopScanner(["D", "EDD"])
+    assert pieces.feed("ED") + pieces.feed("D") + pieces.flush() == "E"
 
 
 def test_stop_split_across_pieces() -> None:

@@ -27,6 +27,7 @@ _KNOWN: tuple[tuple[str, str], ...] = (
     ("llmhub_generator.errors", "GeneratorError"),
     ("llmhub_catalog.errors", "CatalogError"),
     ("any_llm.exceptions", "AnyLLMError"),
+    ("llmhub_local.errors", "LLMError"),
 )
 
 

@@ -14,30 +14,82 @@ A runner imports its backend library when it is created, and a missing one raise
 ``"llmhub-local[transformers]"``).
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from llmhub_local.base import BaseLLMRunner, Generation, GenerationParams, MemoryUsage, StreamPiece
-from llmhub_local.config import BackendType, DeviceType, DType, ModelConfig, QuantizationType
-from llmhub_local.devices import choose_device
-from llmhub_local.errors import (
-    LLMConfigError,
-    LLMError,
-    LLMInferenceError,
-    LLMInitializationError,
-    MissingDependencyError,
-    ModelFileError,
-    UnknownModelError,
-    UnsupportedOperationError,
-)
-from llmhub_local.factory import LLMRunnerFactory
-from llmhub_local.llama_cpp_runner import LlamaCppRunner
-from llmhub_local.model_store import KNOWN_MODELS, KnownModel, ResolvedModel, default_cache_dir, resolve_model
-from llmhub_local.transformers_runner import TransformersRunner
+if TYPE_CHECKING:
+    from llmhub_local.base import BaseLLMRunner, Generation, GenerationParams, MemoryUsage, StreamPiece
+    from llmhub_local.config import BackendType, DeviceType, DType, ModelConfig, QuantizationType
+    from llmhub_local.devices import choose_device
+    from llmhub_local.errors import (
+        LLMConfigError,
+        LLMError,
+        LLMInferenceError,
+        LLMInitializationError,
+        MissingDependencyError,
+        ModelFileError,
+        UnknownModelError,
+        UnsupportedOperationError,
+    )
+    from llmhub_local.factory import LLMRunnerFactory
+    from llmhub_local.llama_cpp_runner import LlamaCppRunner
+    from llmhub_local.model_store import (
+        KNOWN_MODELS,
+        KnownModel,
+        ResolvedModel,
+        default_cache_dir,
+        resolve_model,
+    )
+    from llmhub_local.transformers_runner import TransformersRunner
 
 try:
     __version__ = version("llmhub-local")
 except PackageNotFoundError:  # pragma: no cover - only when run from a source tree without install
     __version__ = "0.0.0"
+
+# Public names are imported on first access (PEP 562), so importing a submodule such as
+# ``llmhub_local.cli`` (which ``llmhub --help`` does) does not pay for pydantic and the runners.
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        ["BaseLLMRunner", "Generation", "GenerationParams", "MemoryUsage", "StreamPiece"], "base"
+    ),
+    **dict.fromkeys(["BackendType", "DeviceType", "DType", "ModelConfig", "QuantizationType"], "config"),
+    "choose_device": "devices",
+    **dict.fromkeys(
+        [
+            "LLMConfigError",
+            "LLMError",
+            "LLMInferenceError",
+            "LLMInitializationError",
+            "MissingDependencyError",
+            "ModelFileError",
+            "UnknownModelError",
+            "UnsupportedOperationError",
+        ],
+        "errors",
+    ),
+    "LLMRunnerFactory": "factory",
+    "LlamaCppRunner": "llama_cpp_runner",
+    **dict.fromkeys(
+        ["KNOWN_MODELS", "KnownModel", "ResolvedModel", "default_cache_dir", "resolve_model"], "model_store"
+    ),
+    "TransformersRunner": "transformers_runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llmhub_local' has no attribute {name!r}")
+    value = getattr(import_module(f"llmhub_local.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __all__ = [
     "KNOWN_MODELS",

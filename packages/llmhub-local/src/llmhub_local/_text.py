@@ -33,7 +33,10 @@ class StopScanner:
         if self.stopped:
             return ""
         text = self._pending + piece
-        cut = min((i for i in (text.find(s) for s in self.stops) if i >= 0), default=-1)
+        # The stop that *completes* first wins (as it would while generating token by token),
+        # so 'EDD' with stops ['D', 'EDD'] stops after 'E' whether it arrives whole or in pieces.
+        found = [(i + len(s), i) for s in self.stops if s and (i := text.find(s)) >= 0]
+        cut = min(found)[1] if found else -1
         if cut >= 0:
             self.stopped = True
             self._pending = ""

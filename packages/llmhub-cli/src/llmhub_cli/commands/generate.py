@@ -10,8 +10,9 @@ import typer
 from llmhub_cli._output import Format, FormatOption
 
 if TYPE_CHECKING:
+    from llmhub_catalog import Catalog
     from llmhub_cli._state import RuntimeFile
-    from llmhub_generator import GenerationResult
+    from llmhub_generator import GenerationResult, Spec
     from llmhub_generator.spec import LoadedSpec
 
 __all__ = ["freshness", "register", "update_env_example"]
@@ -123,7 +124,7 @@ def generate(
         else None,
     )
     with spinner("choosing models..."):
-        result = run_generate(loaded, None, options)
+        result = run_generate(loaded, catalog_with_local_models(loaded.spec), options)
     explain_data = result.explain.to_dict()
     rows = summary_rows(result.config.meta, explain_data)
     warnings = list(result.warnings)
@@ -223,3 +224,21 @@ def _generator_runtime(path: Path) -> Path | None:
     except ConfigError:
         return None  # reported by the freshness checks below; heuristics meanwhile
     return path if GENERATOR_ROLE in config.roles else None
+
+
+def catalog_with_local_models(spec: Spec) -> Catalog | None:
+    """The catalog plus llmhub-local's registered models, when the spec can use them.
+
+    Only a spec that enables the ``llamacpp`` provider looks at local models, and only when
+    llmhub-local is installed; otherwise ``None`` (the generator loads the usual catalog), so a
+    hosted-only project's output never depends on what is registered on this machine.
+    """
+    if "llamacpp" not in spec.enabled_providers():
+        return None
+    try:
+        from llmhub_local.catalog_source import LocalModelsSource
+    except ImportError:
+        return None
+    from llmhub_catalog import load_catalog, registered_sources
+
+    return load_catalog(extra_sources=[*registered_sources(), LocalModelsSource()])

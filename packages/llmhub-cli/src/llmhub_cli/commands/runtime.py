@@ -118,7 +118,9 @@ def diff(
     loaded = load_project_spec(proj)
     runtime = read_runtime(proj.runtime_path)
     with spinner("generating for comparison..."):
-        result = generate(loaded, None, GenerateOptions(no_llm=True))
+        from llmhub_cli.commands.generate import catalog_with_local_models
+
+        result = generate(loaded, catalog_with_local_models(loaded.spec), GenerateOptions(no_llm=True))
     current = {name: _target(role) for name, role in runtime.config.roles.items()}
     fresh = {name: _target(role) for name, role in result.config.roles.items()}
     report = role_diff(list(loaded.spec.roles), current, fresh)

@@ -1,0 +1,78 @@
+"""With llmhub-local installed: ``llmhub local`` is mounted and local models are generate candidates.
+
+Runs in the ``tests_cli_local`` nox session (llmhub installed with its ``local`` extra); in the
+plain CLI session llmhub-local is absent and this module is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("llmhub_local", reason="llmhub-local is not installed (see the tests_cli_local session)")
+
+from conftest import run
+
+SPEC = """\
+project: offline-notes
+providers:
+  llamacpp: {}
+  openai: {env_key: OPENAI_API_KEY}
+roles:
+  notes.chat:
+    description: Answers questions about the user's notes.
+    preferences: {cost: high, providers: [llamacpp]}
+    requires: {open_weights: true}
+    fallbacks: 0
+  notes.embed:
+    kind: embedding
+    allow: [llamacpp]
+    fallbacks: 0
+"""
+
+
+@pytest.fixture
+def local_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "local-home"
+    monkeypatch.setenv("LLMHUB_LOCAL_HOME", str(home))
+    return home
+
+
+def test_local_commands_are_mounted() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "\n  local " in result.stdout
+    sub = run("local", "--help")
+    assert sub.exit_code == 0, sub.output
+    assert "Usage: llmhub local" in sub.stdout
+
+
+def test_generate_selects_registered_local_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_home: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "llmhub.spec.yaml").write_text(SPEC, encoding="utf-8")
+    result = run("generate", "--dry-run", "--format", "json", "--explain")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    roles = {r["role"]: r for r in data["explain"]["roles"]}
+    assert roles["notes.chat"]["primary"] == "llamacpp/smollm2-135m-instruct"
+    assert roles["notes.embed"]["primary"] == "llamacpp/all-minilm-l6-v2"
+    assert "gemma3-270m" not in json.dumps(roles["notes.chat"]["top_candidates"])  # a base model: never chat
+    assert "api_base: http://127.0.0.1:" in data["yaml"]  # the local server's address
+
+
+def test_hosted_only_specs_ignore_local_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_home: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "llmhub.spec.yaml").write_text(SPEC.replace("  llamacpp: {}\n", ""), encoding="utf-8")
+    spec = (tmp_path / "llmhub.spec.yaml").read_text().replace(", providers: [llamacpp]", "")
+    spec = spec.replace("    allow: [llamacpp]\n", "")
+    (tmp_path / "llmhub.spec.yaml").write_text(spec, encoding="utf-8")
+    result = run("generate", "--dry-run", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "llamacpp" not in json.loads(result.stdout)["yaml"]
+    assert not local_home.exists()  # nothing was created for a project that uses no local model
