@@ -146,7 +146,7 @@ class LLMHub:
         failures: list[AttemptFailure] = []
         targets = resolved.targets()
         for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, messages=messages)
+            context = self._context(target, attempt, messages=messages) if self._hooked else None
             self._fire_before(context)
             started = time.perf_counter()
             try:
@@ -161,7 +161,7 @@ class LLMHub:
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
-            if self.on_after_call is not None:
+            if context is not None and self.on_after_call is not None:
                 self._fire_after(_result(context, started, success=True, response=response))
             return cast("ChatCompletion", response)
         raise AssertionError("unreachable: a role always has at least one target")  # pragma: no cover
@@ -177,7 +177,7 @@ class LLMHub:
         failures: list[AttemptFailure] = []
         targets = resolved.targets()
         for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, input=input)
+            context = self._context(target, attempt, input=input) if self._hooked else None
             self._fire_before(context)
             started = time.perf_counter()
             try:
@@ -191,7 +191,7 @@ class LLMHub:
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
-            if self.on_after_call is not None:
+            if context is not None and self.on_after_call is not None:
                 self._fire_after(_result(context, started, success=True, response=response))
             return response
         raise AssertionError("unreachable")  # pragma: no cover
@@ -217,7 +217,7 @@ class LLMHub:
         failures: list[AttemptFailure] = []
         targets = resolved.targets()
         for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, messages=messages, stream=True)
+            context = self._context(target, attempt, messages=messages, stream=True) if self._hooked else None
             self._fire_before(context)
             started = time.perf_counter()
             iterator: Iterator[ChatCompletionChunk] | None = None
@@ -255,16 +255,17 @@ class LLMHub:
                 raise
             finally:
                 _close_quietly(iterator)
-                self._fire_after(
-                    _result(
-                        context,
-                        started,
-                        success=error is None,
-                        error=error,
-                        chunk_count=count,
-                        stream_completed=completed,
+                if context is not None and self.on_after_call is not None:
+                    self._fire_after(
+                        _result(
+                            context,
+                            started,
+                            success=error is None,
+                            error=error,
+                            chunk_count=count,
+                            stream_completed=completed,
+                        )
                     )
-                )
             return
 
     # ------------------------------------------------------------------ async API
@@ -280,7 +281,7 @@ class LLMHub:
         failures: list[AttemptFailure] = []
         targets = resolved.targets()
         for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, messages=messages)
+            context = self._context(target, attempt, messages=messages) if self._hooked else None
             self._fire_before(context)
             started = time.perf_counter()
             try:
@@ -292,7 +293,7 @@ class LLMHub:
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
-            if self.on_after_call is not None:
+            if context is not None and self.on_after_call is not None:
                 self._fire_after(_result(context, started, success=True, response=response))
             return cast("ChatCompletion", response)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -308,7 +309,7 @@ class LLMHub:
         failures: list[AttemptFailure] = []
         targets = resolved.targets()
         for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, input=input)
+            context = self._context(target, attempt, input=input) if self._hooked else None
             self._fire_before(context)
             started = time.perf_counter()
             try:
@@ -318,7 +319,7 @@ class LLMHub:
                 self._after_failure(context, started, exc)
                 self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
                 continue
-            if self.on_after_call is not None:
+            if context is not None and self.on_after_call is not None:
                 self._fire_after(_result(context, started, success=True, response=response))
             return response
         raise AssertionError("unreachable")  # pragma: no cover
@@ -339,7 +340,7 @@ class LLMHub:
         failures: list[AttemptFailure] = []
         targets = resolved.targets()
         for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, messages=messages, stream=True)
+            context = self._context(target, attempt, messages=messages, stream=True) if self._hooked else None
             self._fire_before(context)
             started = time.perf_counter()
             iterator: AsyncIterator[ChatCompletionChunk] | None = None
@@ -373,19 +374,25 @@ class LLMHub:
                 raise
             finally:
                 await _aclose_quietly(iterator)
-                self._fire_after(
-                    _result(
-                        context,
-                        started,
-                        success=error is None,
-                        error=error,
-                        chunk_count=count,
-                        stream_completed=completed,
+                if context is not None and self.on_after_call is not None:
+                    self._fire_after(
+                        _result(
+                            context,
+                            started,
+                            success=error is None,
+                            error=error,
+                            chunk_count=count,
+                            stream_completed=completed,
+                        )
                     )
-                )
             return
 
     # ------------------------------------------------------------------ internals
+
+    @property
+    def _hooked(self) -> bool:
+        # Without hooks no CallContext/CallResult is built: they would cost a few us per call.
+        return self.on_before_call is not None or self.on_after_call is not None
 
     def _pool(self) -> ClientPool:
         pool = self._pool_instance
@@ -454,10 +461,10 @@ class LLMHub:
         return redact_exception(exc, self._secrets())
 
     def _after_failure(
-        self, context: CallContext, started: float, exc: BaseException, *, stream: bool = False
+        self, context: CallContext | None, started: float, exc: BaseException, *, stream: bool = False
     ) -> None:
         self._scrub(exc)
-        if self.on_after_call is None:
+        if context is None or self.on_after_call is None:
             return
         self._fire_after(
             _result(
@@ -498,9 +505,9 @@ class LLMHub:
             raise exc
         _raise_exhausted(role, failures, exc)
 
-    def _fire_before(self, context: CallContext) -> None:
+    def _fire_before(self, context: CallContext | None) -> None:
         hook = self.on_before_call
-        if hook is not None:
+        if hook is not None and context is not None:
             try:
                 hook(context)
             except Exception:
