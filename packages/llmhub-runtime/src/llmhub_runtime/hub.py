@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -143,28 +143,11 @@ class LLMHub:
         ``tools`` or ``response_format`` go there too. Returns any-llm's ``ChatCompletion``.
         """
         resolved = self._resolve_for(role, params_override, "completion", _COMPLETION_MODES)
-        failures: list[AttemptFailure] = []
-        targets = resolved.targets()
-        for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, messages=messages) if self._hooked else None
-            self._fire_before(context)
-            started = time.perf_counter()
-            try:
-                api_key = _api_key(target)
-                client = self._pool().sync_client(
-                    target.provider, target.api_base, api_key, target.max_retries, target.env_key
-                )
-                response = client.completion(
-                    model=target.model, messages=_wire(messages), **_call_params(target)
-                )
-            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
-                self._after_failure(context, started, exc)
-                self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
-                continue
-            if context is not None and self.on_after_call is not None:
-                self._fire_after(_result(context, started, success=True, response=response))
-            return cast("ChatCompletion", response)
-        raise AssertionError("unreachable: a role always has at least one target")  # pragma: no cover
+
+        def call(client: AnyLLM, target: ResolvedCall) -> Any:
+            return client.completion(model=target.model, messages=_wire(messages), **_call_params(target))
+
+        return cast("ChatCompletion", self._attempts(resolved, call, messages=messages))
 
     def embedding(
         self,
@@ -174,27 +157,12 @@ class LLMHub:
     ) -> CreateEmbeddingResponse:
         """Embeddings for ``input`` from ``role``. Returns any-llm's ``CreateEmbeddingResponse``."""
         resolved = self._resolve_for(role, params_override, "embedding", _EMBEDDING_MODES)
-        failures: list[AttemptFailure] = []
-        targets = resolved.targets()
-        for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, input=input) if self._hooked else None
-            self._fire_before(context)
-            started = time.perf_counter()
-            try:
-                api_key = _api_key(target)
-                client = self._pool().sync_client(
-                    target.provider, target.api_base, api_key, target.max_retries, target.env_key
-                )
-                # AnyLLM's sync embedding entry point (what any_llm.embedding() itself calls).
-                response = client._embedding(target.model, input, **_call_params(target))
-            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
-                self._after_failure(context, started, exc)
-                self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
-                continue
-            if context is not None and self.on_after_call is not None:
-                self._fire_after(_result(context, started, success=True, response=response))
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        def call(client: AnyLLM, target: ResolvedCall) -> Any:
+            # AnyLLM's sync embedding entry point (what any_llm.embedding() itself calls).
+            return client._embedding(target.model, input, **_call_params(target))
+
+        return cast("CreateEmbeddingResponse", self._attempts(resolved, call, input=input))
 
     def stream_completion(
         self,
@@ -278,25 +246,13 @@ class LLMHub:
     ) -> ChatCompletion:
         """Async :meth:`completion`."""
         resolved = self._resolve_for(role, params_override, "acompletion", _COMPLETION_MODES)
-        failures: list[AttemptFailure] = []
-        targets = resolved.targets()
-        for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, messages=messages) if self._hooked else None
-            self._fire_before(context)
-            started = time.perf_counter()
-            try:
-                client = self._async_client(target)
-                response = await client.acompletion(
-                    model=target.model, messages=_wire(messages), **_call_params(target)
-                )
-            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
-                self._after_failure(context, started, exc)
-                self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
-                continue
-            if context is not None and self.on_after_call is not None:
-                self._fire_after(_result(context, started, success=True, response=response))
-            return cast("ChatCompletion", response)
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        async def call(client: AnyLLM, target: ResolvedCall) -> Any:
+            return await client.acompletion(
+                model=target.model, messages=_wire(messages), **_call_params(target)
+            )
+
+        return cast("ChatCompletion", await self._async_attempts(resolved, call, messages=messages))
 
     async def aembedding(
         self,
@@ -306,23 +262,11 @@ class LLMHub:
     ) -> CreateEmbeddingResponse:
         """Async :meth:`embedding`."""
         resolved = self._resolve_for(role, params_override, "aembedding", _EMBEDDING_MODES)
-        failures: list[AttemptFailure] = []
-        targets = resolved.targets()
-        for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, input=input) if self._hooked else None
-            self._fire_before(context)
-            started = time.perf_counter()
-            try:
-                client = self._async_client(target)
-                response = await client.aembedding(target.model, input, **_call_params(target))
-            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
-                self._after_failure(context, started, exc)
-                self._retry_or_raise(role, target, exc, failures, attempt == len(targets))
-                continue
-            if context is not None and self.on_after_call is not None:
-                self._fire_after(_result(context, started, success=True, response=response))
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        async def call(client: AnyLLM, target: ResolvedCall) -> Any:
+            return await client.aembedding(target.model, input, **_call_params(target))
+
+        return cast("CreateEmbeddingResponse", await self._async_attempts(resolved, call, input=input))
 
     def astream_completion(
         self,
@@ -388,6 +332,61 @@ class LLMHub:
             return
 
     # ------------------------------------------------------------------ internals
+
+    def _attempts(
+        self,
+        resolved: ResolvedCall,
+        call: Callable[[AnyLLM, ResolvedCall], Any],
+        *,
+        messages: list[dict[str, Any]] | None = None,
+        input: str | list[str] | None = None,
+    ) -> Any:
+        """Try the role's targets in order (sync); hooks fire once per attempt."""
+        failures: list[AttemptFailure] = []
+        targets = resolved.targets()
+        for attempt, target in enumerate(targets, start=1):
+            context = self._context(target, attempt, messages=messages, input=input) if self._hooked else None
+            self._fire_before(context)
+            started = time.perf_counter()
+            try:
+                client = self._pool().sync_client(
+                    target.provider, target.api_base, _api_key(target), target.max_retries, target.env_key
+                )
+                response = call(client, target)
+            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
+                self._after_failure(context, started, exc)
+                self._retry_or_raise(resolved.role, target, exc, failures, attempt == len(targets))
+                continue
+            if context is not None and self.on_after_call is not None:
+                self._fire_after(_result(context, started, success=True, response=response))
+            return response
+        raise AssertionError("unreachable: a role always has at least one target")  # pragma: no cover
+
+    async def _async_attempts(
+        self,
+        resolved: ResolvedCall,
+        call: Callable[[AnyLLM, ResolvedCall], Awaitable[Any]],
+        *,
+        messages: list[dict[str, Any]] | None = None,
+        input: str | list[str] | None = None,
+    ) -> Any:
+        """Try the role's targets in order (async); hooks fire once per attempt."""
+        failures: list[AttemptFailure] = []
+        targets = resolved.targets()
+        for attempt, target in enumerate(targets, start=1):
+            context = self._context(target, attempt, messages=messages, input=input) if self._hooked else None
+            self._fire_before(context)
+            started = time.perf_counter()
+            try:
+                response = await call(self._async_client(target), target)
+            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
+                self._after_failure(context, started, exc)
+                self._retry_or_raise(resolved.role, target, exc, failures, attempt == len(targets))
+                continue
+            if context is not None and self.on_after_call is not None:
+                self._fire_after(_result(context, started, success=True, response=response))
+            return response
+        raise AssertionError("unreachable: a role always has at least one target")  # pragma: no cover
 
     @property
     def _hooked(self) -> bool:
