@@ -121,7 +121,7 @@ def test_extension_keys_are_allowed_everywhere() -> None:
             "{env_key: sk-123}",
             4,
             "providers.openai.env_key",
-            "not an environment variable name",
+            "never the API key itself",
         ),
         (
             "max_tokens: 2048}",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,18 +19,16 @@ from typing import Any, Literal
 
 from pydantic import (
     AliasChoices,
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from llmhub_catalog.providers import ANYLLM_PROVIDERS
 from llmhub_generator.errors import SpecError
 from llmhub_runtime import LLMMode
-from llmhub_runtime.models import RESERVED_PARAMS
+from llmhub_runtime.models import RESERVED_PARAMS, ConfigModel, ProviderConfig
 from llmhub_runtime.schema import allow_extension_keys
 from llmhub_runtime.yamldoc import YamlDocument, load_yaml_text, read_yaml_file, validation_problems
 
@@ -55,7 +52,6 @@ __all__ = [
 
 SPEC_FILENAME = "llmhub.spec.yaml"
 Modality = Literal["text", "image", "audio", "video", "pdf"]
-_ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class Level(StrEnum):
@@ -66,19 +62,14 @@ class Level(StrEnum):
     HIGH = "high"
 
 
-class _SpecModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_extension_keys(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
-        return data
+class _SpecModel(ConfigModel):
+    # Same rules as llmhub.yaml (unknown keys rejected, ``x-`` keys ignored); aliases accepted.
+    model_config = ConfigDict(populate_by_name=True)
 
 
-class SpecProvider(_SpecModel):
-    """A candidate provider (keyed by its any-llm id).
+class SpecProvider(ProviderConfig):
+    """A candidate provider (keyed by its any-llm id): the runtime's provider settings, plus
+    ``enabled``.
 
     Attributes:
         env_key: Environment variable that holds the API key (copied into llmhub.yaml).
@@ -88,25 +79,7 @@ class SpecProvider(_SpecModel):
         max_retries: SDK retries copied into llmhub.yaml.
     """
 
-    env_key: str | None = None
-    api_base: str | None = None
     enabled: bool = True
-    timeout: float | None = Field(default=None, gt=0)
-    max_retries: int | None = Field(default=None, ge=0)
-
-    @field_validator("env_key")
-    @classmethod
-    def _valid_env_key(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_VAR_NAME.match(value):
-            raise ValueError(f"{value!r} is not an environment variable name; env_key names the variable")
-        return value
-
-    @field_validator("api_base")
-    @classmethod
-    def _valid_api_base(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
 
 
 class Preferences(_SpecModel):

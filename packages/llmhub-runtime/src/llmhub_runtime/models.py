@@ -23,6 +23,7 @@ __all__ = [
     "DEFER_REFERENCE_CHECK",
     "CallContext",
     "CallResult",
+    "ConfigModel",
     "FallbackConfig",
     "LLMMode",
     "ProviderConfig",
@@ -62,8 +63,11 @@ class LLMMode(StrEnum):
     OTHER = "other"
 
 
-class _ConfigModel(BaseModel):
-    """Base for configuration sections: unknown keys are errors, ``x-`` keys are ignored."""
+class ConfigModel(BaseModel):
+    """Base for sections of LLMHub's YAML files: unknown keys are errors, ``x-`` keys are ignored.
+
+    Shared with llmhub-generator's spec models, so both files follow the same rules.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
@@ -75,7 +79,7 @@ class _ConfigModel(BaseModel):
         return data
 
 
-class ProviderConfig(_ConfigModel):
+class ProviderConfig(ConfigModel):
     """How to reach one provider.
 
     Attributes:
@@ -112,7 +116,7 @@ class ProviderConfig(_ConfigModel):
         return value
 
 
-class _Target(_ConfigModel):
+class _Target(ConfigModel):
     """A provider + model + params triple (shared by roles, defaults and fallbacks)."""
 
     provider: str = Field(min_length=1)
@@ -147,7 +151,7 @@ class RoleDefaultsConfig(RoleConfig):
     """The binding used for a role that the configuration does not list (``defaults``)."""
 
 
-class RuntimeConfig(_ConfigModel):
+class RuntimeConfig(ConfigModel):
     """A whole ``llmhub.yaml``.
 
     ``meta`` is written by the generator (spec hash, catalog version, rationale) and ignored here.
