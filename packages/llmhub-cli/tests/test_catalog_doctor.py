@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 from pathlib import Path
 
@@ -165,3 +166,84 @@ def test_path_outside_a_project_warns(tmp_path: Path, monkeypatch: pytest.Monkey
     result = run("path")
     assert result.exit_code == 0
     assert "llmhub init" in result.stderr
+
+
+def _models_dev_document(count: int) -> dict[str, object]:
+    """A models.dev api.json with ``count`` chat models over openai, anthropic and google."""
+    models = {
+        f"test-model-{i:04d}": {
+            "id": f"test-model-{i:04d}",
+            "name": f"Test model {i}",
+            "family": "test",
+            "attachment": False,
+            "reasoning": False,
+            "tool_call": True,
+            "structured_output": True,
+            "temperature": True,
+            "modalities": {"input": ["text"], "output": ["text"]},
+            "open_weights": False,
+            "cost": {"input": 0.1 + i / 1000, "output": 0.4},
+            "limit": {"context": 128_000, "output": 16_384},
+        }
+        for i in range(count)
+    }
+    ids = sorted(models)
+    return {
+        provider: {
+            "id": provider,
+            "name": provider.title(),
+            "env": [f"{provider.upper()}_API_KEY"],
+            "models": {m: models[m] for m in ids[i::3]},
+        }
+        for i, provider in enumerate(("openai", "anthropic", "google"))
+    }
+
+
+def test_catalog_refresh_downloads_validates_and_caches(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import http.server
+    import threading
+
+    arena = {
+        "ratings": {
+            "date": "2026-11-01",
+            "tasks": {
+                "overall": [["openai / test-model-0001", "Test model 1", 1300.0, 1290.0, 1310.0, 900, 1]]
+            },
+        }
+    }
+    bodies = {
+        "/api.json": json.dumps(_models_dev_document(1000)).encode(),
+        "/arena.json": json.dumps(arena).encode(),
+    }
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = bodies[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        monkeypatch.setenv("LLMHUB_CATALOG_MODELS_DEV_URL", f"{base}/api.json")
+        monkeypatch.setenv("LLMHUB_CATALOG_ARENA_URL", f"{base}/arena.json")
+        result = run("catalog", "refresh", "--timeout", "10", "--format", "json")
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["catalog"]["models"] == 1000
+    steps = ("/api.json", "/arena.json", "normalising", "validating 1000 models", "writing the cache")
+    for step in steps:
+        assert step in result.stderr, step  # progress, one line per step when not on a terminal
+    assert list(Path(os.environ["LLMHUB_CATALOG_CACHE_DIR"]).glob("*.json"))

@@ -23,6 +23,7 @@ import os
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,7 @@ def refresh_catalog(
     timeout: float = 30.0,
     cache_dir: str | Path | None = None,
     min_fraction: float = 0.5,
+    progress: Callable[[str], object] | None = None,
 ) -> Catalog:
     """Fetch, normalise and validate fresh data, write it to the cache, and return it as a catalog.
 
@@ -192,6 +194,8 @@ def refresh_catalog(
         cache_dir: Cache directory (default: the user cache directory).
         min_fraction: A result with fewer models than this fraction of the bundled snapshot's
             count is treated as a partial download and rejected.
+        progress: Called with a short description of each step as it starts (downloading,
+            normalising, validating, writing), for a progress display.
 
     Raises:
         RefreshError: Any failure; the existing cache is left untouched.
@@ -199,9 +203,16 @@ def refresh_catalog(
     md_url = models_dev_url or os.environ.get(MODELS_DEV_URL_ENV) or DEFAULT_MODELS_DEV_URL
     if arena_url is _UNSET:
         arena_url = os.environ.get(ARENA_URL_ENV) or DEFAULT_ARENA_URL
+
+    def step(text: str) -> None:
+        if progress is not None:
+            progress(text)
+
+    step(f"downloading {md_url}")
     models_dev = fetch_json(md_url, timeout=timeout)
     arena: ArenaTable | None = None
     if arena_url:
+        step(f"downloading {arena_url}")
         try:
             arena = parse_arena_table(fetch_json(arena_url, timeout=timeout), source=arena_url)
         except RefreshError:
@@ -210,6 +221,7 @@ def refresh_catalog(
             raise RefreshError(f"{arena_url}: {exc}") from exc
     fetched_at = time.time()
     version = time.strftime("%Y-%m-%d", time.gmtime(fetched_at))
+    step("normalising models and matching Arena ratings")
     try:
         payload = build_payload(
             models_dev,
@@ -224,7 +236,9 @@ def refresh_catalog(
         raise RefreshError(f"{md_url}: {exc}") from exc
     models_seen = payload["counts"]["models"] + payload["counts"]["skipped"]
     _check_plausible(payload, models_seen, min_fraction)
+    step(f"validating {len(payload['models'])} models")
     _validate_rows(payload["models"])
+    step("writing the cache")
     path = write_cache(payload, cache_dir, fetched_at=fetched_at)
     import hashlib
 

@@ -193,12 +193,12 @@ def refresh(
     """Download fresh models.dev data and Arena ratings into the cache (a failure keeps the old cache)."""
     from llmhub_catalog import refresh_catalog
     from llmhub_cli._output import Output
-    from llmhub_cli._progress import spinner
+    from llmhub_cli._progress import steps
 
     out = Output(fmt)
-    out.info("refreshing the catalog from models.dev and the Arena ratings table...")
-    with spinner("downloading..."):
-        catalog = refresh_catalog(timeout=timeout)
+    out.info("refreshing the catalog from models.dev and the Arena ratings table")
+    with steps("starting") as update:
+        catalog = refresh_catalog(timeout=timeout, progress=update)
     out.data(
         {"catalog": _header(catalog)},
         lambda console: console.print(
