@@ -269,4 +269,7 @@ def local_transformers(session: nox.Session) -> None:
         env=env,
         external=True,
     )
+    if any(TORCH_FIND_LINKS.glob("torch-*.whl")):
+        # Environments that llmhub-local provisions take torch from the same local build.
+        env = {**env, "LLMHUB_TORCH_FIND_LINKS": str(TORCH_FIND_LINKS)}
     _local_pytest(session, env, "backend_transformers")

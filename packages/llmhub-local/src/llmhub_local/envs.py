@@ -25,6 +25,7 @@ import platform
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +34,12 @@ from llmhub_local.config import BackendType
 
 __all__ = [
     "LLAMA_CPP_PYTHON_VERSION",
+    "TORCH_FIND_LINKS_ENV",
     "HardwareProfile",
     "InstallPlan",
     "default_plan",
     "detect_hardware",
+    "local_torch_wheel",
     "resolve_env_key",
     "wheel_cache_dirs",
 ]
@@ -147,6 +150,29 @@ def wheel_cache_dirs() -> tuple[str, ...]:
     return (str(base), *sorted(str(p) for p in base.iterdir() if p.is_dir() and ".tmp" not in p.name))
 
 
+#: Folders (``os.pathsep``-separated) holding a torch wheel to use instead of an index, e.g. a
+#: machine's CPU build: ``LLMHUB_TORCH_FIND_LINKS=/opt/wheels``.
+TORCH_FIND_LINKS_ENV = "LLMHUB_TORCH_FIND_LINKS"
+
+
+def local_torch_wheel() -> tuple[tuple[str, ...], str | None]:
+    """Folders of ``$LLMHUB_TORCH_FIND_LINKS`` and the torch version of a wheel found there.
+
+    The version is that of the first ``torch-<version>-<tag>.whl`` (sorted) whose tag suits this
+    interpreter (``cpXY``); ``None`` when there is none.
+    """
+    folders = tuple(
+        p for p in os.environ.get(TORCH_FIND_LINKS_ENV, "").split(os.pathsep) if p and Path(p).is_dir()
+    )
+    tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    for folder in folders:
+        for wheel in sorted(Path(folder).glob("torch-*.whl")):
+            parts = wheel.name.split("-")
+            if len(parts) >= 3 and parts[2] == tag:
+                return folders, parts[1]
+    return folders, None
+
+
 def default_plan(env_key: str) -> InstallPlan:
     """The install plan of a known key (llama.cpp or transformers flavours)."""
     if env_key.startswith("llamacpp-"):
@@ -161,8 +187,14 @@ def default_plan(env_key: str) -> InstallPlan:
     if match:
         device, bnb = match.groups()
         index = f"https://download.pytorch.org/whl/{device}" if device != "mps" else None
+        folders, local_version = local_torch_wheel()
+        torch_requirement = "torch"
+        if local_version is not None:
+            # A local build is pinned exactly: an unpinned torch could resolve to another build
+            # (on PyPI, the several-GB CUDA one) instead.
+            torch_requirement, index = f"torch=={local_version}", None
         requirements = (
-            "torch",
+            torch_requirement,
             "transformers>=4.56",
             "accelerate>=1.0",
             "safetensors",
@@ -172,6 +204,7 @@ def default_plan(env_key: str) -> InstallPlan:
         return InstallPlan(
             env_key=env_key,
             requirements=requirements + (("bitsandbytes",) if bnb else ()),
+            find_links=folders,
             extra_index_urls=(index,) if index else (),
             health_check=_TORCH_HEALTH,
         )
