@@ -17,51 +17,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import statistics
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
-def load_note(label: str) -> str:
-    """The 1-minute load average against the core count, with a warning when the machine is busy."""
-    one, five, _ = os.getloadavg()
-    cores = os.cpu_count() or 1
-    note = f"[{label}] load average 1m={one:.2f} 5m={five:.2f} on {cores} cores"
-    if one > 0.5 * cores:
-        note += "  WARNING: machine is loaded; numbers below are pessimistic"
-    return note
-
-
-def median(values: Sequence[float]) -> float:
-    """Median (the benchmarks interleave runs and report medians, which resist one-off stalls)."""
-    return statistics.median(values) if values else float("nan")
-
-
-def read_bandwidth_gbs(threads: int, megabytes: int = 512, repeats: int = 5) -> float:
-    """Measured memory read bandwidth (GB/s) with ``threads`` threads summing disjoint slices.
-
-    numpy releases the GIL in reductions, so the threads read in parallel; the best of a few
-    repeats is reported (the bound is about what the hardware can do, not an average).
-    """
-    np: Any = importlib.import_module("numpy")  # a dependency of both backends
-
-    data = np.ones(megabytes * 1024 * 1024 // 8, dtype=np.float64)
-    slices = np.array_split(data, threads)
-    best = 0.0
-    for _ in range(repeats):
-        workers = [threading.Thread(target=np.sum, args=(s,)) for s in slices]
-        start = time.perf_counter()
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        elapsed = time.perf_counter() - start
-        best = max(best, data.nbytes / elapsed / 1e9)
-    return best
-
+from _common import load_note, median, read_bandwidth_gbs
 
 MESSAGES = [{"role": "user", "content": "Write a short story about a lighthouse keeper who finds a map."}]
 

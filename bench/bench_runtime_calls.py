@@ -52,7 +52,6 @@ import gc
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -61,6 +60,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from _common import ServerProcess
 
 if TYPE_CHECKING:
     from any_llm.types.completion import ChatCompletionMessage
@@ -78,52 +79,10 @@ MAX_TOKENS = 16
 MODULE_LEVEL_DIVISOR = 10
 
 # Runs in the server process: start the fake server, print its URL, serve until stdin closes.
-SERVER_CODE = """
-import sys
-from llmhub_runtime.testing import FakeOpenAIServer
-server = FakeOpenAIServer().start()
-print(server.base_url, flush=True)
-sys.stdin.read()
-server.stop()
-"""
-
 TARGETS: dict[str, float] = {"hub/anyllm": 1.05, "hub/openai": 1.5}
 
 
 # ---------------------------------------------------------------------------- server process
-
-
-class ServerProcess:
-    """The fake OpenAI server, running in a child process of its own."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER_CODE],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("http"):
-            self.close()
-            raise RuntimeError(f"the fake server did not start (printed {line!r})")
-        self.base_url = line
-
-    def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-    def __enter__(self) -> ServerProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def write_config(directory: Path, base_url: str) -> Path:

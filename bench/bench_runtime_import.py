@@ -53,21 +53,14 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
+from _common import ServerProcess
+
 ROOT = Path(__file__).resolve().parent.parent
 ROLE = "llm.bench"
 MODEL = "bench-model"
 ENV_KEY = "LLMHUB_BENCH_OPENAI_KEY"
 DUMMY_KEY = "sk-bench-0000000000000000"
 TARGET = 1.10
-
-SERVER_CODE = """
-import sys
-from llmhub_runtime.testing import FakeOpenAIServer
-server = FakeOpenAIServer().start()
-print(server.base_url, flush=True)
-sys.stdin.read()
-server.stop()
-"""
 
 # Each case prints the in-process time (ns) of its measured statements. sys.argv = [-c, config, url].
 _T0 = "import time\nt0 = time.perf_counter_ns()\n"
@@ -118,36 +111,6 @@ print(json.dumps({"site": site, "total": total, "dists": dists}))
 
 
 # ---------------------------------------------------------------------------- part 1
-
-
-class ServerProcess:
-    """The fake OpenAI server, running in a child process of its own."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER_CODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("http"):
-            self.close()
-            raise RuntimeError(f"the fake server did not start (printed {line!r})")
-        self.base_url = line
-
-    def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-    def __enter__(self) -> ServerProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 @dataclass
