@@ -201,8 +201,7 @@ def env_test(env_key: str, home: HomeOption = None, registry: RegistryOption = N
     from llmhub_local import smoke
 
     report = smoke.env_test(_manager(home, registry), env_key)
-    _echo_json(report)
-    raise typer.Exit(0 if report["status"] == "PASS" else 1)
+    _finish(report)
 
 
 @model_app.command("smoke")
@@ -215,11 +214,8 @@ def model_smoke(
     """Server start, health and one generation; JSON report, exit 0 only on PASS."""
     from llmhub_local import smoke
 
-    report = _guard(
-        lambda: smoke.model_smoke(_manager(home, registry), model, api_key=os.environ.get(api_key_env))
-    )
-    _echo_json(report)
-    raise typer.Exit(0 if report["status"] == "PASS" else 1)
+    report = _guard(lambda: smoke.model_smoke(_manager(home, registry), model, api_key=_key(api_key_env)))
+    _finish(report)
 
 
 @tools_app.command("smoke")
@@ -232,8 +228,16 @@ def tools_smoke(
     """A strict JSON tool call from the model, validated and executed; JSON report, exit 0 only on PASS."""
     from llmhub_local import smoke
 
-    report = _guard(
-        lambda: smoke.tools_smoke(_manager(home, registry), model, api_key=os.environ.get(api_key_env))
-    )
+    report = _guard(lambda: smoke.tools_smoke(_manager(home, registry), model, api_key=_key(api_key_env)))
+    _finish(report)
+
+
+def _key(variable: str) -> str | None:
+    """The API key held by ``variable`` (never printed)."""
+    return os.environ.get(variable) or None
+
+
+def _finish(report: dict[str, Any]) -> None:
+    """Print a smoke report as JSON and exit 0 only on PASS (the seed's contract)."""
     _echo_json(report)
     raise typer.Exit(0 if report["status"] == "PASS" else 1)
