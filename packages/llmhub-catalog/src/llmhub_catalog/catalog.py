@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from llmhub_catalog.errors import SnapshotError, UnknownModelError
 
 if TYPE_CHECKING:
-    from llmhub_catalog.models import ArenaRatings, ModelRecord
+    from llmhub_catalog.models import ArenaRatings, ModelRecord, Provenance
 
 __all__ = ["CAPABILITIES", "Catalog"]
 
@@ -124,7 +124,13 @@ class Catalog:
         return self._records
 
     def _build(self) -> tuple[ModelRecord, ...]:
-        from llmhub_catalog.models import ArenaRatings, ArenaScore
+        from llmhub_catalog.models import ArenaRatings, ArenaScore, Provenance
+
+        # One shared, frozen Provenance per source: most fields of most records name the same few.
+        provenance: dict[str, Provenance] = {}
+        for name, info in self.sources.items():
+            if isinstance(info, Mapping) and isinstance(info.get("date"), str):
+                provenance[name] = Provenance.model_construct(source=name, date=info["date"])
 
         shared: dict[str, tuple[str, dict[str, ArenaScore]]] = {}
         for key, entry in (self._arena.get("models") or {}).items():
@@ -145,7 +151,7 @@ class Catalog:
                     arena_id=link["arena_id"], display_name=name, match=link["match"], ratings=ratings
                 )
             try:
-                record = _construct(row, arena)
+                record = _construct(row, arena, provenance, self.version)
             except (KeyError, TypeError, ValueError) as exc:
                 raise SnapshotError(
                     f"record {row.get('id')!r} is malformed ({type(exc).__name__}: {exc})",
@@ -336,19 +342,67 @@ class Catalog:
         return self._facts_cache
 
 
-def _construct(row: Mapping[str, Any], arena: ArenaRatings | None) -> ModelRecord:
+def _construct(
+    row: Mapping[str, Any],
+    arena: ArenaRatings | None,
+    provenance: Mapping[str, Provenance] | None = None,
+    snapshot_date: str | None = None,
+) -> ModelRecord:
+    """One record from a verified row, without validation (the fast path of catalog loading).
+
+    Fields added after the first snapshot format (lifecycle, aliases, embedding, provenance,
+    conflicts, long-context tiers...) are optional in a row, so older snapshots and caches load.
+    ``provenance`` maps a source name to its shared :class:`Provenance`; a row's provenance may
+    name a source (``{"prices.input": "litellm"}``) or spell it out (``{"source", "date"}``).
+    """
     from llmhub_catalog.models import (
         Capabilities,
+        EmbeddingInfo,
+        FieldConflict,
         Limits,
         Modalities,
         ModelKind,
         ModelRecord,
         ModelStatus,
+        MtebScore,
         Prices,
+        PriceTier,
+        Provenance,
         Tiers,
     )
 
     modalities = row["modalities"]
+    caps = row["capabilities"]
+    if "reasoning_efforts" in caps:
+        caps = {**caps, "reasoning_efforts": tuple(caps["reasoning_efforts"])}
+    prices = row["prices"]
+    if prices.get("long_context"):
+        prices = {
+            **prices,
+            "long_context": tuple(PriceTier.model_construct(**tier) for tier in prices["long_context"]),
+        }
+    embedding = row.get("embedding")
+    embedding_info: EmbeddingInfo | None = None
+    if embedding is not None:
+        embedding_info = EmbeddingInfo.model_construct(
+            dimensions=embedding.get("dimensions"),
+            shortenable=embedding.get("shortenable", False),
+            mteb={
+                key: MtebScore.model_construct(**score)
+                for key, score in (embedding.get("mteb") or {}).items()
+            },
+        )
+    shared = provenance or {}
+    record_provenance: dict[str, Provenance] = {}
+    for path, origin in (row.get("provenance") or {}).items():
+        if isinstance(origin, str):
+            found = shared.get(origin)
+            record_provenance[path] = (
+                found if found is not None else Provenance.model_construct(source=origin, date="")
+            )
+        else:
+            record_provenance[path] = Provenance.model_construct(**origin)
+    conflicts = tuple(FieldConflict.model_construct(**item) for item in row.get("conflicts") or ())
     return ModelRecord.model_construct(
         id=row["id"],
         catalog_provider=row["catalog_provider"],
@@ -358,18 +412,26 @@ def _construct(row: Mapping[str, Any], arena: ArenaRatings | None) -> ModelRecor
         name=row["name"],
         family=row["family"],
         kind=ModelKind(row["kind"]),
-        capabilities=Capabilities.model_construct(**row["capabilities"]),
+        capabilities=Capabilities.model_construct(**caps),
         modalities=Modalities.model_construct(
             input=tuple(modalities["input"]), output=tuple(modalities["output"])
         ),
         limits=Limits.model_construct(**row["limits"]),
-        prices=Prices.model_construct(**row["prices"]),
+        prices=Prices.model_construct(**prices),
         open_weights=row["open_weights"],
         knowledge_cutoff=row["knowledge_cutoff"],
         release_date=row["release_date"],
         last_updated=row["last_updated"],
         status=ModelStatus(row["status"]),
+        deprecation_date=row.get("deprecation_date"),
+        canonical=row.get("canonical"),
+        alias_of=row.get("alias_of"),
+        preview=row.get("preview", False),
         arena=arena,
+        embedding=embedding_info,
         tiers=Tiers.model_construct(**row["tiers"]),
         source=row["source"],
+        provenance=record_provenance,
+        conflicts=conflicts,
+        snapshot_date=snapshot_date,
     )

@@ -19,18 +19,27 @@ __all__ = [
     "ArenaRatings",
     "ArenaScore",
     "Capabilities",
+    "EmbeddingInfo",
+    "FieldConflict",
     "Limits",
     "Modalities",
     "Modality",
     "ModelKind",
     "ModelRecord",
     "ModelStatus",
+    "MtebScore",
+    "PriceTier",
     "Prices",
+    "Provenance",
+    "ReasoningMode",
     "Tiers",
 ]
 
 #: A kind of content a model reads or writes.
 Modality = Literal["text", "image", "audio", "video", "pdf"]
+#: How a model reasons: ``always`` (every answer bills reasoning tokens), ``optional`` (a
+#: parameter turns thinking on), ``none``.
+ReasoningMode = Literal["always", "optional", "none"]
 
 
 class ModelKind(StrEnum):
@@ -66,6 +75,9 @@ class Capabilities(_Record):
         reasoning: Produces (and bills) reasoning/thinking tokens.
         attachments: Accepts file attachments (images, PDFs...).
         temperature: Accepts a ``temperature`` parameter (some reasoning models refuse it).
+        reasoning_mode: ``always`` / ``optional`` / ``none``; ``None`` when no source says.
+        reasoning_efforts: Accepted ``reasoning_effort`` values, lowest first; empty when the
+            model takes no effort setting (or it is unknown).
     """
 
     tool_call: bool = False
@@ -73,6 +85,8 @@ class Capabilities(_Record):
     reasoning: bool = False
     attachments: bool = False
     temperature: bool = True
+    reasoning_mode: ReasoningMode | None = None
+    reasoning_efforts: tuple[str, ...] = ()
 
 
 class Modalities(_Record):
@@ -96,10 +110,26 @@ class Limits(_Record):
     output: int | None = Field(default=None, ge=0)
 
 
-class Prices(_Record):
-    """List prices in US dollars per 1M tokens (``None``: unknown; ``0``: free).
+class PriceTier(_Record):
+    """Prices that apply once the prompt is longer than ``above_tokens`` (a long-context tier).
 
-    Where a provider charges more above a context threshold, these are the base (lowest) prices.
+    Prices are US dollars per 1M tokens; ``None`` where the tier does not change that price.
+    """
+
+    above_tokens: int = Field(ge=0)
+    input: float | None = Field(default=None, ge=0)
+    output: float | None = Field(default=None, ge=0)
+    cache_read: float | None = Field(default=None, ge=0)
+
+
+class Prices(_Record):
+    """List prices in US dollars per 1M tokens.
+
+    ``0`` means a source says the model is free; ``None`` means unknown (an unconfirmed ``$0``
+    on a hosted provider is stored as ``None``). ``output`` is the *text* output price (reasoning
+    tokens are billed as output unless ``reasoning`` says otherwise); image and audio output
+    tokens have their own prices. Where a provider charges more above a context threshold, these
+    are the base prices and ``long_context`` holds the higher tiers, lowest threshold first.
     """
 
     input: float | None = Field(default=None, ge=0)
@@ -109,6 +139,8 @@ class Prices(_Record):
     reasoning: float | None = Field(default=None, ge=0)
     input_audio: float | None = Field(default=None, ge=0)
     output_audio: float | None = Field(default=None, ge=0)
+    output_image: float | None = Field(default=None, ge=0)
+    long_context: tuple[PriceTier, ...] = ()
 
     @property
     def blended(self) -> float | None:
@@ -158,6 +190,59 @@ class ArenaRatings(_Record):
         return self.ratings.get("overall")
 
 
+class MtebScore(_Record):
+    """A published MTEB average for an embedding model.
+
+    Attributes:
+        score: The average score (0..100) as published.
+        benchmark: Which average (``"MTEB(eng, v2)"``, ``"MMTEB (multilingual)"``...).
+        date: When the score was published or read (ISO date).
+        citation: Where it was published (leaderboard or model card URL).
+    """
+
+    score: float = Field(ge=0, le=100)
+    benchmark: str
+    date: str
+    citation: str
+
+
+class EmbeddingInfo(_Record):
+    """What an embedding model returns.
+
+    Attributes:
+        dimensions: Default output vector size, when known.
+        shortenable: Fewer dimensions can be requested (Matryoshka-style ``dimensions`` parameter).
+        mteb: Published MTEB averages keyed ``"en"`` / ``"multilingual"``.
+    """
+
+    dimensions: int | None = Field(default=None, ge=1)
+    shortenable: bool = False
+    mteb: dict[str, MtebScore] = Field(default_factory=dict)
+
+
+class Provenance(_Record):
+    """Where one field's value came from: a source name and that source's data date (ISO)."""
+
+    source: str
+    date: str
+
+
+class FieldConflict(_Record):
+    """Sources disagreeing on one field by more than 1%.
+
+    Attributes:
+        field: Field path (``prices.input``, ``limits.context``, ``deprecation_date``...).
+        values: Source name -> the value it gives.
+        chosen: The source whose value the record keeps.
+        rule: The merge rule that chose it (see the package README, "Merging sources").
+    """
+
+    field: str
+    values: dict[str, float | int | str | None]
+    chosen: str
+    rule: str
+
+
 class Tiers(_Record):
     """Derived 1..5 tiers; the formulas are in the package README (and :mod:`llmhub_catalog.tiers`).
 
@@ -197,9 +282,19 @@ class ModelRecord(_Record):
         release_date: First release, when known.
         last_updated: Last change of the model, when known.
         status: active | beta | deprecated.
+        deprecation_date: When the provider retires (or retired) the model, ISO date, if known.
+        canonical: A key shared by every id naming the same model (aliases such as ``-latest``,
+            undated ids, reseller and cloud copies); ``None`` when the record has no known alias.
+        alias_of: The catalog id this record is an alias of (``None`` for the model itself).
+        preview: A preview/experimental id (may change or vanish without notice).
         arena: The matched LMArena entry, if any.
+        embedding: Output dimensions and MTEB averages (embedding models only).
         tiers: Derived quality/cost/latency tiers.
         source: Where the record came from (``models.dev`` or an extra source's name).
+        provenance: Field path (``prices.input``) -> the source and date of its value.
+        conflicts: Fields on which sources disagree by more than 1%, with each value.
+        snapshot_date: The data date of the catalog the record was loaded from (set by the
+            catalog); :attr:`deprecated` compares ``deprecation_date`` with it.
     """
 
     id: str = Field(min_length=3, pattern=r"^[^/]+/.+$")
@@ -219,11 +314,32 @@ class ModelRecord(_Record):
     release_date: str | None = None
     last_updated: str | None = None
     status: ModelStatus = ModelStatus.ACTIVE
+    deprecation_date: str | None = None
+    canonical: str | None = None
+    alias_of: str | None = None
+    preview: bool = False
     arena: ArenaRatings | None = None
+    embedding: EmbeddingInfo | None = None
     tiers: Tiers
     source: str = "models.dev"
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
+    conflicts: tuple[FieldConflict, ...] = ()
+    snapshot_date: str | None = None
 
     @property
     def deprecated(self) -> bool:
-        """True when the provider has deprecated the model."""
-        return self.status is ModelStatus.DEPRECATED
+        """True when the provider has deprecated the model, or its deprecation date has passed.
+
+        "Passed" is judged against the catalog's data date (:attr:`snapshot_date`), not the
+        clock, so the same catalog always gives the same answer.
+        """
+        if self.status is ModelStatus.DEPRECATED:
+            return True
+        if self.deprecation_date and self.snapshot_date:
+            return self.deprecation_date[:10] <= self.snapshot_date[:10]
+        return False
+
+    @property
+    def same_model_key(self) -> str:
+        """``canonical`` or ``model``: equal for two ids that name the same model."""
+        return self.canonical or self.model
