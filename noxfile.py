@@ -117,6 +117,27 @@ def wheels(session: nox.Session) -> None:
 
 
 @nox.session
+def pypi_versions(session: nox.Session) -> None:
+    """Ask PyPI for the releases of every distribution name; fail unless ours is above them all.
+
+    Not a default session (it needs the network); the release workflow runs it before building.
+    """
+    session.run(
+        "uv",
+        "run",
+        "--no-project",
+        "--with",
+        "httpx",
+        "--with",
+        "packaging",
+        "python",
+        "scripts/check_pypi_versions.py",
+        *session.posargs,
+        external=True,
+    )
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks under bench/ (print ratios against the honest baselines; never asserted)."""
     env = _env("bench")

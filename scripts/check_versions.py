@@ -34,6 +34,13 @@ def problems() -> list[str]:
                 continue  # not a sibling (an extra that refers to its own package needs no pin)
             if match.group(3).strip() != f"=={expected}":
                 found.append(f"{rel}: sibling requirement {requirement!r} must be pinned =={expected}")
+    sibling = "|".join(re.escape(n) for n in sorted(names))
+    for readme in [ROOT / "README.md", *sorted((ROOT / "packages").glob("*/README.md"))]:
+        for match in re.finditer(rf'"({sibling})(\[[^\]]*\])?==([^"]*)"', readme.read_text(encoding="utf-8")):
+            if match.group(3) != expected:
+                found.append(
+                    f"{readme.relative_to(ROOT)}: install command pins {match.group(0)}, not {expected}"
+                )
     return found
 
 

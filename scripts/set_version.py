@@ -1,6 +1,7 @@
 """Bump the version of every package at once: ``python scripts/set_version.py 0.2.0``.
 
-Writes VERSION, each package's ``version`` and every exact sibling pin, then checks the result.
+Writes VERSION, each package's ``version``, every exact sibling pin and the exact versions in the
+READMEs' install commands, then checks the result.
 Run ``uv lock`` afterwards.
 """
 
@@ -29,6 +30,12 @@ def set_version(new: str) -> None:
         text = re.sub(r'(?m)^version = "[^"]*"', f'version = "{new}"', text, count=1)
         text = re.sub(rf'"({sibling})(\[[^\]]*\])?==[^"]*"', rf'"\1\2=={new}"', text)
         manifest.write_text(text)
+    # The install-from-checkout commands in the READMEs name the exact version ("llmhub==X").
+    for readme in [ROOT / "README.md", *sorted((ROOT / "packages").glob("*/README.md"))]:
+        text = readme.read_text(encoding="utf-8")
+        readme.write_text(
+            re.sub(rf'"({sibling})(\[[^\]]*\])?==[^"]*"', rf'"\1\2=={new}"', text), encoding="utf-8"
+        )
     (ROOT / "VERSION").write_text(new + "\n")
 
 
