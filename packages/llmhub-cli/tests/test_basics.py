@@ -15,6 +15,8 @@ from conftest import run
 from llmhub_cli import __version__
 from llmhub_cli._boundary import CliError, report
 from llmhub_cli.main import main, mount_local
+from llmhub_generator import SpecError
+from llmhub_runtime import ConfigProblem, UnknownModelError
 
 COMMANDS = (
     "init",
@@ -106,7 +108,12 @@ def test_report_maps_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert report(KeyboardInterrupt()) == 130
     assert report(PermissionError(13, "Permission denied", "/x/llmhub.yaml")) == 1
     assert report(ZeroDivisionError("boom")) == 1
+    # Any package's error is caught through the one root, whatever package raised it.
+    assert report(UnknownModelError("gpt-9", suggestions=("openai/gpt-4.1",))) == 1
+    assert report(SpecError([ConfigProblem("roles", "bad", 3)], "llmhub.spec.yaml")) == 1
     err = capsys.readouterr().err
+    assert "error: no model 'gpt-9' in the catalog; did you mean openai/gpt-4.1?" in err
+    assert "error: llmhub.spec.yaml:3 roles: bad" in err
     assert "error: bad thing\nhint: do this" in err
     assert "error: /x/llmhub.yaml: Permission denied" in err
     assert "internal error: ZeroDivisionError: boom" in err

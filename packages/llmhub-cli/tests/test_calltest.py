@@ -84,6 +84,8 @@ def test_errors_are_messages_and_never_show_the_key(runtime_project: Path) -> No
     denied = run("test", "--role", "llm.chat", "--prompt", "x", env={"FAKE_OPENAI_KEY": wrong_key})
     assert denied.exit_code == 1
     assert "Traceback" not in denied.stderr
+    assert "internal error" not in denied.stderr
+    assert "AuthenticationError" in denied.stderr  # any-llm's own error, named with the target
     assert wrong_key not in denied.output
     assert KEY not in denied.output
     missing_file = runtime_project / "llmhub.yaml"

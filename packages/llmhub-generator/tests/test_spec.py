@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from llmhub_generator import Level, SpecError, load_spec, parse_spec, parse_spec_yaml, spec_json_schema
-from llmhub_runtime import ConfigError, LLMMode
+from llmhub_runtime import ErrorCategory, LLMHubError, LLMMode
 
 DESIGN_SPEC = """\
 project: memory
@@ -137,7 +137,9 @@ def test_problems_name_line_and_field(old: str, new: str, line: int, field: str,
     with pytest.raises(SpecError) as info:
         parse_spec_yaml(DESIGN_SPEC.replace(old, new, 1), source="app/llmhub.spec.yaml")
     error = info.value
-    assert isinstance(error, ConfigError)
+    assert isinstance(error, LLMHubError)
+    assert error.category is ErrorCategory.USAGE
+    assert error.source == "app/llmhub.spec.yaml"
     assert str(error).startswith("app/llmhub.spec.yaml:")
     problem = next(p for p in error.problems if p.field == field)
     assert problem.line == line, str(error)

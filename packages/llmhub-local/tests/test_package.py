@@ -38,3 +38,18 @@ def test_every_extra_named_in_errors_exists() -> None:
     named = {extra for extra, _ in BACKEND_EXTRAS.values()} | {m.extra for m in KNOWN_MODELS.values()}
     assert named <= provided, named - provided
     assert "models" in provided
+
+
+def test_errors_hang_from_the_shared_root_without_crossing_packages() -> None:
+    """One base per package under ``LLMHubError``; caller mistakes told apart by ``category``."""
+    import llmhub_local.errors as errors
+    from llmhub_runtime.errors import ErrorCategory, LLMHubError
+
+    assert errors.LLMError.__bases__ == (LLMHubError,)
+    own = [getattr(errors, n) for n in errors.__all__ if getattr(errors, n).__module__ == errors.__name__]
+    for cls in own:
+        assert issubclass(cls, errors.LLMError), cls
+        roots = {k.__module__ for k in cls.__mro__ if issubclass(k, LLMHubError)}
+        assert roots == {errors.__name__, "llmhub_runtime.errors"}, cls
+    usage = {cls.__name__ for cls in own if cls.category is ErrorCategory.USAGE}
+    assert usage == {"MissingDependencyError", "UnsupportedOperationError", "RegistryError", "LLMConfigError"}

@@ -9,7 +9,7 @@ import pytest
 from llmhub_local.config import BackendType
 from llmhub_local.errors import RegistryError, UnknownModelError
 from llmhub_local.registry import load_registry
-from llmhub_runtime.errors import ConfigError
+from llmhub_runtime.errors import LLMHubError
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -95,7 +95,9 @@ def test_errors_name_file_line_and_field(
     with pytest.raises(RegistryError) as info:
         load_registry(path)
     error = info.value
-    assert isinstance(error, ConfigError)
+    assert isinstance(error, LLMHubError)
+    assert error.is_usage_error
+    assert error.source == str(path)
     assert words in str(error)
     assert str(path) in str(error)
     if line is not None:

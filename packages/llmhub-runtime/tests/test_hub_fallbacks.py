@@ -125,6 +125,9 @@ def test_all_targets_failing(make_hub: MakeHub, server: FakeOpenAIServer) -> Non
     assert "all 3 attempts" in message
     assert all(name in message for name in ("first", "second", "third"))
     assert isinstance(error.__cause__, ProviderError)
+    # The attempts keep the exceptions themselves, not only their names and texts.
+    assert isinstance(error.attempts[0].error, RateLimitError)
+    assert error.attempts[-1].error is error.__cause__
     assert _models(server) == ["first", "second", "third"]
 
     with pytest.raises(FallbacksExhaustedError) as ainfo:

@@ -137,6 +137,9 @@ def test_echoed_key_in_retryable_errors_is_scrubbed(
     assert "upstream rejected ***" in str(info.value)
     _assert_clean(SECRET_KEY, info.value, repr(info.value), info.value.__cause__, caplog.text)
     _assert_clean(SECRET_KEY, *(a.message for a in info.value.attempts), *hooks[1])
+    for attempt in info.value.attempts:  # the exceptions kept in the error are scrubbed too
+        error = attempt.error
+        _assert_clean(SECRET_KEY, repr(error), *error.args, getattr(error, "body", None))
     assert any("trying the next fallback" in r.getMessage() for r in caplog.records)
 
 

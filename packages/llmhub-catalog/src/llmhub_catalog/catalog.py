@@ -194,7 +194,7 @@ class Catalog:
             return index[model_id]
         except KeyError:
             close = tuple(difflib.get_close_matches(model_id, index, n=3))
-            raise UnknownModelError(model_id, close) from None
+            raise UnknownModelError(model_id, suggestions=close) from None
 
     def lookup(self, provider: str, model: str) -> list[ModelRecord]:
         """Records reached through any-llm provider ``provider`` with API model id ``model``.

@@ -1,11 +1,19 @@
 """Exceptions raised by llmhub_catalog.
 
-Everything the catalog raises on purpose derives from :class:`CatalogError`. Errors about a file
-(the bundled snapshot, the cache, an overrides file) say which file, and where it can be located,
-which line and which field.
+Everything the catalog raises on purpose derives from :class:`CatalogError`, which derives from
+the shared root :class:`llmhub_runtime.LLMHubError`. Errors about a file (the bundled snapshot,
+the cache, an overrides file) say which file, and where it can be located, which line and which
+field; they hold one :class:`~llmhub_runtime.ConfigProblem` in ``problems`` and the file in
+``source``. An id that is not in the catalog is the shared
+:class:`llmhub_runtime.UnknownModelError` (re-exported here).
+
+A bad overrides file is the caller's to fix (``category`` ``ErrorCategory.USAGE``); everything
+else (a corrupt snapshot or cache, a failed refresh or source) is a failure of the run.
 """
 
 from __future__ import annotations
+
+from llmhub_runtime.errors import ConfigProblem, ErrorCategory, LLMHubError, UnknownModelError
 
 __all__ = [
     "CacheError",
@@ -19,7 +27,7 @@ __all__ = [
 ]
 
 
-class CatalogError(Exception):
+class CatalogError(LLMHubError):
     """Base class for every error raised by llmhub_catalog."""
 
 
@@ -29,15 +37,7 @@ class _LocatedError(CatalogError):
     def __init__(
         self, message: str, *, path: str | None = None, line: int | None = None, field: str | None = None
     ) -> None:
-        self.path = path
-        self.line = line
-        self.field = field
-        self.reason = message
-        where = path or ""
-        if path and line is not None:
-            where = f"{path}:{line}"
-        prefix = " ".join(part for part in (where, field) if part)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(self._locate([ConfigProblem(field or "", message, line)], path))
 
 
 class SnapshotError(_LocatedError):
@@ -50,6 +50,8 @@ class CacheError(SnapshotError):
 
 class OverridesError(_LocatedError):
     """An overrides file is unreadable or names something that does not exist (e.g. a provider)."""
+
+    category = ErrorCategory.USAGE
 
 
 class SourceDataError(CatalogError):
@@ -65,16 +67,3 @@ class RefreshError(CatalogError):
 
 class SourceError(CatalogError):
     """An extra model source (registered with :func:`~llmhub_catalog.register_source`) failed."""
-
-
-class UnknownModelError(CatalogError, KeyError):
-    """A catalog id that is not in the catalog."""
-
-    def __init__(self, model_id: str, suggestions: tuple[str, ...] = ()) -> None:
-        self.model_id = model_id
-        self.suggestions = suggestions
-        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"no model {model_id!r} in the catalog{hint}")
-
-    def __str__(self) -> str:  # KeyError would repr() the message
-        return str(self.args[0])

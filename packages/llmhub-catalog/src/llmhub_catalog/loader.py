@@ -60,7 +60,7 @@ def _auto(
     try:
         cached = read_cache(cache_dir)
     except SnapshotError as exc:
-        if Path(exc.path or "").exists():
+        if Path(exc.source or "").exists():
             logger.warning("ignoring the catalog cache: %s", exc)
         else:
             logger.debug("no catalog cache: %s", exc)

@@ -3,8 +3,10 @@
 Exit codes: 0 ok, 1 domain error (a bad spec, a stale llmhub.yaml, a failed call), 2 usage error
 (click reports those itself), 130 interrupted. ``LLMHUB_DEBUG=1`` prints the traceback as well.
 
-Error classes of the sibling packages are matched through ``sys.modules``: an exception can only
-be an instance of a class whose module has been imported, so this module imports none of them.
+Every error the LLMHub packages raise on purpose derives from ``llmhub_runtime.LLMHubError``; it
+is imported only when an exception reaches the boundary, so ``llmhub --help`` stays fast.
+Provider errors that the runtime passes through as they are (any-llm's, e.g. an authentication
+failure) are turned into a :class:`CliError` by the command that made the call.
 """
 
 from __future__ import annotations
@@ -21,15 +23,6 @@ EXIT_DOMAIN = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-#: (module, class name) of the errors that are the user's to fix, not bugs.
-_KNOWN: tuple[tuple[str, str], ...] = (
-    ("llmhub_runtime.errors", "LLMHubRuntimeError"),  # ConfigError, SpecError, EnvVarMissingError...
-    ("llmhub_generator.errors", "GeneratorError"),
-    ("llmhub_catalog.errors", "CatalogError"),
-    ("any_llm.exceptions", "AnyLLMError"),
-    ("llmhub_local.errors", "LLMError"),
-)
-
 
 class CliError(Exception):
     """A domain error raised by a command: printed as ``error: <message>`` plus an optional hint."""
@@ -44,15 +37,6 @@ class CliError(Exception):
 def debug_enabled() -> bool:
     """True when ``LLMHUB_DEBUG`` is set to something other than ``0``/``false``/empty."""
     return os.environ.get("LLMHUB_DEBUG", "").strip().lower() not in {"", "0", "false", "no"}
-
-
-def _is_known(exc: BaseException) -> bool:
-    for module_name, class_name in _KNOWN:
-        module = sys.modules.get(module_name)
-        cls = getattr(module, class_name, None) if module is not None else None
-        if isinstance(cls, type) and isinstance(exc, cls):
-            return True
-    return False
 
 
 def _write(text: str) -> None:
@@ -73,7 +57,9 @@ def report(exc: BaseException) -> int:
         if exc.hint:
             _write(f"hint: {exc.hint}")
         return exc.exit_code
-    if _is_known(exc):
+    from llmhub_runtime.errors import LLMHubError
+
+    if isinstance(exc, LLMHubError):
         text = str(exc) or type(exc).__name__
         for line in text.splitlines():
             _write(f"error: {line}")

@@ -1,10 +1,15 @@
-"""Exceptions raised by llmhub_generator."""
+"""Exceptions raised by llmhub_generator.
+
+:class:`GeneratorError` derives from the shared root :class:`llmhub_runtime.LLMHubError`; a bad
+spec or a role no model can fill is the caller's to fix (``category`` ``ErrorCategory.USAGE``), a
+failed LLM-assisted interpretation is a failure of the run.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from llmhub_runtime.errors import ConfigError, ConfigProblem
+from llmhub_runtime.errors import ConfigProblem, ErrorCategory, LLMHubError
 
 __all__ = [
     "GeneratorError",
@@ -14,19 +19,21 @@ __all__ = [
 ]
 
 
-class GeneratorError(Exception):
+class GeneratorError(LLMHubError):
     """Base class for every error raised by llmhub_generator."""
 
 
-class SpecError(GeneratorError, ConfigError):
+class SpecError(GeneratorError):
     """``llmhub.spec.yaml`` is unreadable or invalid.
 
-    Like the runtime's :class:`~llmhub_runtime.ConfigError` (which it also is), the message names
-    the file, line and field path of every problem; :attr:`problems` holds them structured.
+    Like the runtime's :class:`~llmhub_runtime.ConfigError`, the message names the file, line and
+    field path of every problem; :attr:`problems` holds them structured.
     """
 
+    category = ErrorCategory.USAGE
+
     def __init__(self, problems: Sequence[ConfigProblem], source: str | None = None) -> None:
-        ConfigError.__init__(self, problems, source)
+        super().__init__(self._locate(problems, source))
 
 
 class UnfillableRoleError(GeneratorError):
@@ -37,6 +44,8 @@ class UnfillableRoleError(GeneratorError):
         constraint: The filter that emptied the candidate list (e.g. ``"context_min >= 2000000"``).
         detail: How many candidates each filter removed, for the message.
     """
+
+    category = ErrorCategory.USAGE
 
     def __init__(self, role: str, constraint: str, detail: str = "") -> None:
         self.role = role

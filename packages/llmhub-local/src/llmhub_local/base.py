@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 from llmhub_local.config import BackendType, DeviceType, ModelConfig
 from llmhub_local.errors import (
     LLMConfigError,
-    LLMError,
     LLMInferenceError,
     LLMInitializationError,
     UnsupportedOperationError,
 )
 from llmhub_local.model_store import ResolvedModel, resolve_model
+from llmhub_runtime.errors import LLMHubError
 
 if TYPE_CHECKING:
     from any_llm.types.completion import ChatCompletion, ChatCompletionChunk, CreateEmbeddingResponse
@@ -192,7 +192,7 @@ class BaseLLMRunner(abc.ABC):
                 return
             try:
                 self._initialize_model()
-            except LLMError:
+            except LLMHubError:
                 raise
             except Exception as e:
                 raise LLMInitializationError(
@@ -306,7 +306,7 @@ class BaseLLMRunner(abc.ABC):
             self.load()
             try:
                 result = self._chat(chat, params, schema)
-            except LLMError:
+            except LLMHubError:
                 raise
             except Exception as e:
                 raise LLMInferenceError(f"chat completion failed: {type(e).__name__}: {e}") from e
@@ -361,7 +361,7 @@ class BaseLLMRunner(abc.ABC):
             self.load()
             try:
                 vectors, tokens = self._embed(texts)
-            except LLMError:
+            except LLMHubError:
                 raise
             except Exception as e:
                 raise LLMInferenceError(f"embedding failed: {type(e).__name__}: {e}") from e
@@ -397,7 +397,7 @@ class BaseLLMRunner(abc.ABC):
             self.load()
             try:
                 return self._complete(prompt, params)
-            except LLMError:
+            except LLMHubError:
                 raise
             except Exception as e:
                 raise LLMInferenceError(f"text generation failed: {type(e).__name__}: {e}") from e
@@ -407,7 +407,7 @@ class BaseLLMRunner(abc.ABC):
             self.load()
             try:
                 yield from start()
-            except LLMError:
+            except LLMHubError:
                 raise
             except Exception as e:
                 raise LLMInferenceError(f"streaming generation failed: {type(e).__name__}: {e}") from e

@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from llmhub_local.config import DEFAULT_CONTEXT_LENGTH, BackendType
-from llmhub_local.errors import LLMError
 from llmhub_local.manager import LocalManager
 from llmhub_local.model_store import find_known_model
 from llmhub_local.ports import LOOPBACK
 from llmhub_local.state import ServerStatus
+from llmhub_runtime.errors import LLMHubError
 
 __all__ = ["DEFAULT_API_BASE", "SOURCE_NAME", "LocalModelsSource", "register_local_models"]
 
@@ -49,7 +49,7 @@ class LocalModelsSource:
         for model_id, entry in self.manager.registry.entries.items():
             try:
                 config = entry.model_config_for()
-            except LLMError:
+            except LLMHubError:
                 continue
             known = find_known_model(entry.base_model)
             context = config.context_length if "context_length" in entry.params else None

@@ -60,11 +60,11 @@ def _fail(exc: Exception) -> typer.Exit:
 
 
 def _guard(action: Any) -> Any:
-    from llmhub_local.errors import LLMError
+    from llmhub_runtime.errors import LLMHubError
 
     try:
         return action()
-    except LLMError as e:  # RegistryError, ServerError, ProvisionError...: the user's to fix
+    except LLMHubError as e:  # RegistryError, ServerError, ProvisionError...: the user's to fix
         raise _fail(e) from None
 
 

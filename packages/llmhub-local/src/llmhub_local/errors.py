@@ -1,12 +1,14 @@
 """Exceptions raised by llmhub_local.
 
-Every error raised on purpose derives from :class:`LLMError`, so an application can catch one
-class. Caller misuse (an invalid configuration, an unknown model id, an operation the backend
-cannot do) is kept apart from runtime failure (a model that fails to load, a generation that
-fails), as in seed 003:
+Every error raised on purpose derives from :class:`LLMError`, which derives from the shared root
+:class:`llmhub_runtime.LLMHubError`, so an application can catch one class. Caller misuse (an
+invalid configuration, an unknown model id, an operation the backend cannot do, a missing extra)
+is kept apart from runtime failure (a model that fails to load, a generation that fails) by each
+class's ``category`` (``ErrorCategory.USAGE`` or ``ErrorCategory.FAILURE``), as in seed 003:
 
 - :class:`LLMConfigError` - the configuration is invalid (also a ``ValueError``).
-- :class:`UnknownModelError` - a short model id that is not in the registry of default models.
+- :class:`UnknownModelError` - a model id that is neither a file nor a known or registered model
+  (the shared :class:`llmhub_runtime.UnknownModelError`, re-exported here).
 - :class:`UnsupportedOperationError` - e.g. embeddings from a backend/model that has none.
 - :class:`LLMInitializationError` - the model could not be loaded.
 - :class:`MissingDependencyError` - the backend's extra is not installed (also an ``ImportError``);
@@ -15,8 +17,8 @@ fails), as in seed 003:
 
 The serving and reliability layer (seed 002) adds:
 
-- :class:`RegistryError` - the models registry file is unreadable or invalid (also the runtime's
-  ``ConfigError``: every problem names file, line and field).
+- :class:`RegistryError` - the models registry file is unreadable or invalid (every problem names
+  file, line and field, as the runtime's ``ConfigError`` does).
 - :class:`StateStoreError` - the SQLite state store cannot be opened, migrated or written.
 - :class:`ServerError` - a local server cannot be started, reached or stopped.
 - :class:`ProvisionError` - an environment could not be provisioned (nothing half-built is kept).
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from llmhub_runtime.errors import ConfigError, ConfigProblem
+from llmhub_runtime.errors import ConfigProblem, ErrorCategory, LLMHubError, UnknownModelError
 
 __all__ = [
     "LLMConfigError",
@@ -46,28 +48,20 @@ __all__ = [
 ]
 
 
-class LLMError(Exception):
+class LLMError(LLMHubError):
     """Base class for every error raised by llmhub_local."""
 
 
 class LLMConfigError(LLMError, ValueError):
     """A runner configuration is invalid; the message names each offending field."""
 
-
-class UnknownModelError(LLMConfigError):
-    """A model id is neither a path that exists nor one of the known default models."""
-
-    def __init__(self, model: str, known: list[str]) -> None:
-        self.model = model
-        self.known = tuple(known)
-        super().__init__(
-            f"unknown model {model!r}: it is not an existing file or folder, nor a known model id "
-            f"(known ids: {', '.join(known)})"
-        )
+    category = ErrorCategory.USAGE
 
 
 class UnsupportedOperationError(LLMError):
     """The runner's backend or model cannot do what was asked (e.g. embeddings from a chat GGUF)."""
+
+    category = ErrorCategory.USAGE
 
 
 class LLMInitializationError(LLMError):
@@ -80,6 +74,8 @@ class ModelFileError(LLMInitializationError):
 
 class MissingDependencyError(LLMInitializationError, ImportError):
     """A backend library is not installed; the message says which extra provides it."""
+
+    category = ErrorCategory.USAGE
 
     def __init__(self, module: str, extra: str, *, purpose: str) -> None:
         self.module = module
@@ -96,15 +92,17 @@ class LLMInferenceError(LLMError):
     """A generation, chat completion or embedding call failed inside the backend."""
 
 
-class RegistryError(LLMError, ConfigError):
+class RegistryError(LLMError):
     """The models registry file is unreadable or invalid.
 
-    Like the runtime's :class:`~llmhub_runtime.ConfigError` (which it also is), the message names
-    the file, line and field path of every problem; :attr:`problems` holds them structured.
+    Like the runtime's :class:`~llmhub_runtime.ConfigError`, the message names the file, line and
+    field path of every problem; :attr:`problems` holds them structured.
     """
 
+    category = ErrorCategory.USAGE
+
     def __init__(self, problems: Sequence[ConfigProblem], source: str | None = None) -> None:
-        ConfigError.__init__(self, problems, source)
+        super().__init__(self._locate(problems, source))
 
 
 class StateStoreError(LLMError):

@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Literal
 
 from llmhub_local.config import BackendType
-from llmhub_local.errors import MissingDependencyError, ModelFileError, UnknownModelError
+from llmhub_local.errors import MissingDependencyError, ModelFileError
+from llmhub_runtime.errors import UnknownModelError
 
 __all__ = [
     "KNOWN_MODELS",
@@ -215,7 +216,9 @@ def resolve_model(model: str, cache_dir: Path | None = None) -> ResolvedModel:
         return ResolvedModel(path=materialize(known, cache_dir), known=known)
     if os.sep in model or "/" in model or path.suffix.lower() in _WEIGHT_SUFFIXES:
         raise ModelFileError(f"model path {str(path)!r} does not exist")
-    raise UnknownModelError(model, sorted(KNOWN_MODELS))
+    raise UnknownModelError(
+        model, where="among the known model ids and no such file or folder exists", known=sorted(KNOWN_MODELS)
+    )
 
 
 def materialize(known: KnownModel, cache_dir: Path | None = None) -> Path:

@@ -32,8 +32,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llmhub_local.config import BackendType, ModelConfig
-from llmhub_local.errors import LLMConfigError, RegistryError, UnknownModelError
+from llmhub_local.errors import LLMConfigError, RegistryError
 from llmhub_local.model_store import KNOWN_MODELS, find_known_model
+from llmhub_runtime.errors import UnknownModelError
 
 __all__ = ["MODEL_ID_PATTERN", "ModelEntry", "ModelType", "Registry", "RegistryFile", "load_registry"]
 
@@ -134,7 +135,7 @@ class Registry:
         """
         key = self._key(model_id)
         if key is None:
-            raise UnknownModelError(model_id, sorted(self.entries))
+            raise UnknownModelError(model_id, where="in the models registry", known=sorted(self.entries))
         return key
 
     def get(self, model_id: str) -> ModelEntry:

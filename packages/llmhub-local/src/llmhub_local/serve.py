@@ -48,13 +48,13 @@ def run_server(
     max_queue: int | None = None,
 ) -> int:
     """Serve ``model`` in this process until a signal arrives; returns the exit code."""
-    from llmhub_local.errors import LLMError
     from llmhub_local.factory import LLMRunnerFactory
     from llmhub_local.manager import LocalManager
     from llmhub_local.ports import LOOPBACK
     from llmhub_local.processes import process_start_time
     from llmhub_local.server import DEFAULT_MAX_QUEUE, LocalModelServer
     from llmhub_local.state import ServerStatus
+    from llmhub_runtime.errors import LLMHubError
 
     manager = LocalManager(home=home, registry_path=registry)
     model_id = manager.registry.canonical_id(model)
@@ -74,7 +74,7 @@ def run_server(
             max_queue=max_queue if max_queue is not None else DEFAULT_MAX_QUEUE,
         )
         server.listen()
-    except (LLMError, OSError) as e:
+    except (LLMHubError, OSError) as e:
         store.upsert_server(
             model_id, status=ServerStatus.FAILED, pid=pid, last_error=f"{type(e).__name__}: {e}"
         )

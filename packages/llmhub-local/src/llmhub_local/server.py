@@ -34,8 +34,9 @@ from typing import Any, TypeVar
 
 from llmhub_local import _http
 from llmhub_local.base import BaseLLMRunner
-from llmhub_local.errors import LLMConfigError, LLMError, ServerError, UnsupportedOperationError
+from llmhub_local.errors import ServerError
 from llmhub_local.ports import LOOPBACK, bind_listener, is_loopback
+from llmhub_runtime.errors import LLMHubError
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_QUEUE", "LocalModelServer"]
 
@@ -324,7 +325,7 @@ class LocalModelServer:
         self._admit()
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, action)
-        except LLMError as e:
+        except LLMHubError as e:
             raise _as_http(e) from e
         finally:
             self._pending -= 1
@@ -417,7 +418,7 @@ class LocalModelServer:
                         if started:  # too late for a status code: end the stream with an error event
                             await _http.sse_event(writer, json.dumps(_http.error_document(500, str(item))))
                             break
-                        if isinstance(item, LLMError):
+                        if isinstance(item, LLMHubError):
                             raise _as_http(item) from item
                         raise item
                     if not started:
@@ -445,8 +446,8 @@ class LocalModelServer:
         return 200
 
 
-def _as_http(error: LLMError) -> _http.HttpError:
-    if isinstance(error, (LLMConfigError, UnsupportedOperationError)):
+def _as_http(error: LLMHubError) -> _http.HttpError:
+    if error.is_usage_error:  # a bad request (unknown parameter, unsupported operation...)
         return _http.HttpError(400, str(error))
     return _http.HttpError(500, f"{type(error).__name__}: {error}")
 

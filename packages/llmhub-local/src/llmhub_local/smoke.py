@@ -16,9 +16,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from llmhub_local.errors import LLMError, ToolCallError
+from llmhub_local.errors import ToolCallError
 from llmhub_local.manager import LocalManager, probe_health
 from llmhub_local.state import ServerRecord, ServerStatus
+from llmhub_runtime.errors import LLMHubError
 
 __all__ = ["env_test", "model_smoke", "tools_smoke"]
 
@@ -110,7 +111,7 @@ def _server(
     already = existing is not None and existing.status == ServerStatus.RUNNING
     try:
         record = existing if already and existing is not None else manager.start(model_id, api_key=api_key)
-    except LLMError as e:
+    except LLMHubError as e:
         report["errors"].append(f"server did not start: {e}")
         yield None
         return

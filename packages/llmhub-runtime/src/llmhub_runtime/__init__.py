@@ -7,44 +7,94 @@
     hub = LLMHub(config_path="llmhub.yaml")
     response = hub.completion(role="llm.inference", messages=[{"role": "user", "content": "Hi"}])
 
-Importing this package is cheap: any-llm (and its provider SDKs) is imported on the first call,
-ruamel.yaml on the first file load.
+Importing this package is cheap: only the error classes are imported with it (the other packages
+derive their errors from :class:`LLMHubError`); the models (pydantic), the hub and the loader are
+imported on first access, any-llm (and its provider SDKs) on the first call, ruamel.yaml on the
+first file load.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from llmhub_runtime.config_loader import load_runtime_config, parse_runtime_config, parse_runtime_yaml
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from llmhub_runtime.errors import (
     AttemptFailure,
     ConfigError,
     ConfigProblem,
     EnvVarMissingError,
+    ErrorCategory,
     FallbacksExhaustedError,
+    LLMHubError,
     LLMHubRuntimeError,
     ModeMismatchError,
     ProviderUnavailableError,
+    UnknownModelError,
     UnknownProviderError,
     UnknownRoleError,
 )
-from llmhub_runtime.hub import AfterCallHook, BeforeCallHook, LLMHub
-from llmhub_runtime.models import (
-    CallContext,
-    CallResult,
-    FallbackConfig,
-    LLMMode,
-    ProviderConfig,
-    ResolvedCall,
-    RoleConfig,
-    RoleDefaultsConfig,
-    RuntimeConfig,
-)
-from llmhub_runtime.resolver import resolve_role
-from llmhub_runtime.schema import runtime_json_schema
 
-try:
-    __version__ = version("llmhub-runtime")
-except PackageNotFoundError:  # pragma: no cover - source tree without installation
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    __version__: str
+    from llmhub_runtime.config_loader import load_runtime_config, parse_runtime_config, parse_runtime_yaml
+    from llmhub_runtime.hub import AfterCallHook, BeforeCallHook, LLMHub
+    from llmhub_runtime.models import (
+        CallContext,
+        CallResult,
+        FallbackConfig,
+        LLMMode,
+        ProviderConfig,
+        ResolvedCall,
+        RoleConfig,
+        RoleDefaultsConfig,
+        RuntimeConfig,
+    )
+    from llmhub_runtime.resolver import resolve_role
+    from llmhub_runtime.schema import runtime_json_schema
+
+# Names served on first access, so that `import llmhub_runtime` (and the error classes every
+# sibling package imports) does not import pydantic.
+_LAZY = {
+    **dict.fromkeys(("load_runtime_config", "parse_runtime_config", "parse_runtime_yaml"), "config_loader"),
+    **dict.fromkeys(("AfterCallHook", "BeforeCallHook", "LLMHub"), "hub"),
+    **dict.fromkeys(
+        (
+            "CallContext",
+            "CallResult",
+            "FallbackConfig",
+            "LLMMode",
+            "ProviderConfig",
+            "ResolvedCall",
+            "RoleConfig",
+            "RoleDefaultsConfig",
+            "RuntimeConfig",
+        ),
+        "models",
+    ),
+    "resolve_role": "resolver",
+    "runtime_json_schema": "schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value: Any = version("llmhub-runtime")
+        except PackageNotFoundError:  # pragma: no cover - source tree without installation
+            value = "0.0.0"
+    elif name in _LAZY:
+        value = getattr(import_module(f"llmhub_runtime.{_LAZY[name]}"), name)
+    else:
+        raise AttributeError(f"module 'llmhub_runtime' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "AfterCallHook",
@@ -55,9 +105,11 @@ __all__ = [
     "ConfigError",
     "ConfigProblem",
     "EnvVarMissingError",
+    "ErrorCategory",
     "FallbackConfig",
     "FallbacksExhaustedError",
     "LLMHub",
+    "LLMHubError",
     "LLMHubRuntimeError",
     "LLMMode",
     "ModeMismatchError",
@@ -67,6 +119,7 @@ __all__ = [
     "RoleConfig",
     "RoleDefaultsConfig",
     "RuntimeConfig",
+    "UnknownModelError",
     "UnknownProviderError",
     "UnknownRoleError",
     "__version__",

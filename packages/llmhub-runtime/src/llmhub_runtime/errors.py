@@ -1,37 +1,68 @@
-"""Exceptions raised by llmhub_runtime.
+"""Exceptions raised by llmhub_runtime, and the error root shared by every LLMHub package.
 
-Every error the runtime raises on purpose derives from :class:`LLMHubRuntimeError`, so an
-application can catch one class. Errors from a provider call that are not about llmhub itself
-(an authentication failure, a bad request) are any-llm's unified exceptions and are raised as
-they are, after any API key has been scrubbed from their text.
+The error tree
+--------------
+:class:`LLMHubError` is the root of every error any LLMHub package (runtime, catalog, generator,
+local) raises on purpose, so ``except LLMHubError`` catches them all. Each package has one base
+class deriving from it directly (:class:`LLMHubRuntimeError`, ``CatalogError``,
+``GeneratorError``, ``LLMError``) and specific subclasses below that; no class inherits from two
+packages.
+
+Whether an error is the caller's to fix or a failure of the run is not told by the class tree but
+by the :attr:`LLMHubError.category` class attribute (an :class:`ErrorCategory`):
+
+- ``ErrorCategory.USAGE``: a caller mistake (an invalid ``llmhub.yaml``, spec or registry, an
+  unknown role, model or provider, an unset key, a call in the wrong mode, a missing extra).
+  Trying again the same way fails the same way.
+- ``ErrorCategory.FAILURE``: the run failed (every provider timed out, a model did not load, a
+  server did not start, a corrupt cache). The same call may succeed later.
+
+Errors about a file carry their located problems in :attr:`LLMHubError.problems`
+(:class:`ConfigProblem`: field, line, column, message) and the file in :attr:`LLMHubError.source`.
+
+Errors from a provider call that are not about llmhub itself (an authentication failure, a bad
+request) are any-llm's unified exceptions and are raised as they are, after any API key has been
+scrubbed from their text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar, TypeAlias
 
 __all__ = [
     "AttemptFailure",
     "ConfigError",
     "ConfigProblem",
     "EnvVarMissingError",
+    "ErrorCategory",
     "FallbacksExhaustedError",
+    "LLMHubError",
     "LLMHubRuntimeError",
+    "LocatedErrorFactory",
     "ModeMismatchError",
     "ProviderUnavailableError",
+    "UnknownModelError",
     "UnknownProviderError",
     "UnknownRoleError",
+    "render_problems",
 ]
 
 
-class LLMHubRuntimeError(Exception):
-    """Base class for every error raised by llmhub_runtime."""
+class ErrorCategory(enum.Enum):
+    """Whose move it is after an :class:`LLMHubError`."""
+
+    #: The caller's to fix: a file, argument, name or setting is wrong (or an extra is missing).
+    USAGE = "usage"
+    #: The run failed: a provider, model, network, process or disk did not do its part.
+    FAILURE = "failure"
 
 
 @dataclass(frozen=True)
 class ConfigProblem:
-    """One problem found in a configuration file.
+    """One located problem in a file (the one type every LLMHub package uses for this).
 
     Attributes:
         field: Dotted path of the offending field, e.g. ``roles.llm.inference.mode``
@@ -56,34 +87,109 @@ class ConfigProblem:
         return f"{where}: {self.message}"
 
 
+def render_problems(problems: Sequence[ConfigProblem], source: str | None) -> str:
+    """One line per problem, each rendered by :meth:`ConfigProblem.render`."""
+    return "\n".join(problem.render(source) for problem in problems)
+
+
+class LLMHubError(Exception):
+    """Root of every error the LLMHub packages raise on purpose.
+
+    Attributes:
+        category: :attr:`ErrorCategory.USAGE` for a caller mistake, :attr:`ErrorCategory.FAILURE`
+            for a failed run (a class attribute; see the module documentation).
+        problems: The located problems when the error is about a file; empty otherwise.
+        source: The file the problems are in, when known.
+    """
+
+    category: ClassVar[ErrorCategory] = ErrorCategory.FAILURE
+    problems: tuple[ConfigProblem, ...] = ()
+    source: str | None = None
+
+    @property
+    def is_usage_error(self) -> bool:
+        """True when the error is the caller's to fix (``category is ErrorCategory.USAGE``)."""
+        return self.category is ErrorCategory.USAGE
+
+    @property
+    def line(self) -> int | None:
+        """Line (1-based) of the first located problem, if any."""
+        return self.problems[0].line if self.problems else None
+
+    @property
+    def field(self) -> str:
+        """Field path of the first located problem ("" when there is none)."""
+        return self.problems[0].field if self.problems else ""
+
+    def _locate(self, problems: Sequence[ConfigProblem], source: str | None) -> str:
+        """Store ``problems`` and ``source``; return the message listing them (for ``__init__``)."""
+        if not problems:
+            raise ValueError(f"{type(self).__name__} needs at least one problem")
+        self.problems = tuple(problems)
+        self.source = source
+        return render_problems(self.problems, source)
+
+
+#: What a reader takes to report problems: a class such as ``ConfigError``, or any callable with
+#: the same signature returning an :class:`LLMHubError` (the generator's ``SpecError``...).
+LocatedErrorFactory: TypeAlias = Callable[[Sequence[ConfigProblem], "str | None"], LLMHubError]
+
+
+class UnknownModelError(LLMHubError, KeyError):
+    """A model id that is not where it was looked up (the catalog, a registry, the known models).
+
+    Attributes:
+        model: The id that was asked for.
+        suggestions: Close ids, best first (may be empty).
+        known: Every id that would have been accepted, when the list is short enough to show.
+    """
+
+    category = ErrorCategory.USAGE
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        where: str = "in the catalog",
+        suggestions: Sequence[str] = (),
+        known: Sequence[str] = (),
+    ) -> None:
+        self.model = model
+        self.suggestions = tuple(suggestions)
+        self.known = tuple(known)
+        if self.suggestions:
+            hint = f"; did you mean {', '.join(self.suggestions)}?"
+        elif self.known:
+            hint = f" (known ids: {', '.join(self.known)})"
+        else:
+            hint = ""
+        super().__init__(f"no model {model!r} {where}{hint}")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class LLMHubRuntimeError(LLMHubError):
+    """Base class for every error raised by llmhub_runtime."""
+
+
 class ConfigError(LLMHubRuntimeError):
-    """The configuration is unreadable or invalid.
+    """The configuration (``llmhub.yaml``) is unreadable or invalid.
 
     The message names the file, the line and the field of every problem found. The structured
     form is available as :attr:`problems`.
     """
 
+    category = ErrorCategory.USAGE
+
     def __init__(self, problems: Sequence[ConfigProblem], source: str | None = None) -> None:
-        if not problems:
-            raise ValueError("ConfigError needs at least one problem")
-        self.problems: tuple[ConfigProblem, ...] = tuple(problems)
-        self.source = source
-        lines = [problem.render(source) for problem in self.problems]
-        super().__init__("\n".join(lines))
-
-    @property
-    def line(self) -> int | None:
-        """Line of the first problem (1-based), if known."""
-        return self.problems[0].line
-
-    @property
-    def field(self) -> str:
-        """Field path of the first problem."""
-        return self.problems[0].field
+        super().__init__(self._locate(problems, source))
 
 
 class UnknownRoleError(LLMHubRuntimeError):
     """A role was requested that the configuration does not define (and there are no defaults)."""
+
+    category = ErrorCategory.USAGE
 
     def __init__(self, role: str, known_roles: Sequence[str]) -> None:
         self.role = role
@@ -94,6 +200,8 @@ class UnknownRoleError(LLMHubRuntimeError):
 
 class UnknownProviderError(LLMHubRuntimeError):
     """A role refers to a provider that the configuration's ``providers`` section lacks."""
+
+    category = ErrorCategory.USAGE
 
     def __init__(self, role: str, provider: str, known_providers: Sequence[str]) -> None:
         self.role = role
@@ -111,6 +219,8 @@ class EnvVarMissingError(LLMHubRuntimeError):
     Only variable *names* are ever part of the message; their values never are.
     """
 
+    category = ErrorCategory.USAGE
+
     def __init__(self, missing: dict[str, str]) -> None:
         #: provider id -> name of the unset variable
         self.missing = dict(sorted(missing.items()))
@@ -124,6 +234,8 @@ class ModeMismatchError(LLMHubRuntimeError):
     For example ``completion`` on a role whose mode is ``embedding``.
     """
 
+    category = ErrorCategory.USAGE
+
     def __init__(self, role: str, mode: str, method: str, allowed: Sequence[str]) -> None:
         self.role = role
         self.mode = mode
@@ -135,22 +247,40 @@ class ModeMismatchError(LLMHubRuntimeError):
 class ProviderUnavailableError(LLMHubRuntimeError):
     """A provider's client could not be created (for example its SDK extra is not installed)."""
 
+    category = ErrorCategory.USAGE
+
 
 @dataclass(frozen=True)
 class AttemptFailure:
-    """One failed attempt of a call: which target was tried and what went wrong."""
+    """One failed attempt of a call: which target was tried and the exception it raised.
+
+    ``error`` is the exception itself (any-llm's, or the provider SDK's), with every API key the
+    hub knows already scrubbed from its text.
+    """
 
     provider: str
     model: str
-    error_type: str
-    message: str
+    error: BaseException
+
+    @property
+    def error_type(self) -> str:
+        """The exception's class name, e.g. ``RateLimitError``."""
+        return type(self.error).__name__
+
+    @property
+    def message(self) -> str:
+        """The exception's text."""
+        return str(self.error)
 
     def __str__(self) -> str:
         return f"{self.provider}/{self.model}: {self.error_type}: {self.message}"
 
 
 class FallbacksExhaustedError(LLMHubRuntimeError):
-    """Every target of a role (the primary and each fallback) failed with a retryable error."""
+    """Every target of a role (the primary and each fallback) failed with a retryable error.
+
+    :attr:`attempts` holds each attempt in order, with the exception it raised.
+    """
 
     def __init__(self, role: str, attempts: Sequence[AttemptFailure]) -> None:
         self.role = role

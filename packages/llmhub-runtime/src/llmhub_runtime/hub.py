@@ -489,7 +489,7 @@ class LLMHub:
 
         if not is_retryable(exc):
             raise exc
-        failures.append(AttemptFailure(target.provider, target.model, type(exc).__name__, str(exc)))
+        failures.append(AttemptFailure(target.provider, target.model, exc))
         if not last:
             logger.warning(
                 "role %r: %s/%s failed (%s: %s); trying the next fallback",

@@ -11,7 +11,7 @@ Shared by every LLMHub file format (``llmhub.yaml`` here; ``llmhub.spec.yaml`` i
 * a pydantic ``ValidationError`` becomes :class:`ConfigProblem` objects naming line and field
   path, with "did you mean" suggestions for unknown keys.
 
-Every failure is a :class:`ConfigError` (or the subclass a caller asks for). ruamel.yaml is
+Every failure is a :class:`ConfigError` (or the located error a caller asks for). ruamel.yaml is
 imported on first use so that ``import llmhub_runtime`` stays cheap.
 """
 
@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from llmhub_runtime.errors import ConfigError, ConfigProblem
+from llmhub_runtime.errors import ConfigError, ConfigProblem, LocatedErrorFactory
 
 __all__ = [
     "FieldPath",
@@ -97,7 +97,7 @@ class YamlDocument:
 
 
 def read_yaml_file(
-    path: str | os.PathLike[str], *, empty_hint: str = "", error: type[ConfigError] = ConfigError
+    path: str | os.PathLike[str], *, empty_hint: str = "", error: LocatedErrorFactory = ConfigError
 ) -> YamlDocument:
     """Read a YAML file whose top level must be a mapping.
 
@@ -125,7 +125,7 @@ def read_yaml_file(
 
 
 def load_yaml_text(
-    text: str, *, source: str, empty_hint: str = "", error: type[ConfigError] = ConfigError
+    text: str, *, source: str, empty_hint: str = "", error: LocatedErrorFactory = ConfigError
 ) -> YamlDocument:
     """Parse YAML text whose top level must be a mapping (see :func:`read_yaml_file`)."""
     data, root = _load_yaml(text, source, empty_hint, error)
@@ -151,7 +151,7 @@ def validation_problems(
 # --------------------------------------------------------------------------- YAML reading
 
 
-def _load_yaml(text: str, source: str, empty_hint: str, error: type[ConfigError]) -> tuple[Any, Any]:
+def _load_yaml(text: str, source: str, empty_hint: str, error: LocatedErrorFactory) -> tuple[Any, Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
@@ -311,7 +311,7 @@ def _to_plain(
     active: set[int],
     root: Any = None,
     *,
-    error: type[ConfigError] = ConfigError,
+    error: LocatedErrorFactory = ConfigError,
 ) -> Any:
     """Turn ruamel's round-trip objects into dicts, lists and plain scalars.
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from llmhub_cli._boundary import CliError
 from llmhub_cli._output import Format, FormatOption
+
+if TYPE_CHECKING:
+    from llmhub_runtime import ResolvedCall
 
 __all__ = ["register"]
 
@@ -18,6 +24,19 @@ def _usage(response: Any) -> dict[str, Any] | None:
         return None
     dump = getattr(usage, "model_dump", None)
     return dump(mode="json", exclude_none=True) if callable(dump) else None
+
+
+@contextmanager
+def _provider_errors(resolved: ResolvedCall) -> Iterator[None]:
+    """A provider's own error (any-llm's, passed through by the hub with keys scrubbed) -> CliError."""
+    from llmhub_runtime.errors import LLMHubError
+
+    try:
+        yield
+    except LLMHubError:
+        raise
+    except Exception as e:
+        raise CliError(f"{resolved.provider}/{resolved.model}: {type(e).__name__}: {e}") from e
 
 
 def call_role(
@@ -45,7 +64,8 @@ def call_role(
     }
     with spinner(f"calling {resolved.provider}/{resolved.model}..."):
         if resolved.mode is LLMMode.EMBEDDING:
-            embedded = hub.embedding(role, input=prompt)
+            with _provider_errors(resolved):
+                embedded = hub.embedding(role, input=prompt)
             vector = [float(x) for x in embedded.data[0].embedding]
             payload.update(
                 model=getattr(embedded, "model", None) or resolved.model,
@@ -54,7 +74,8 @@ def call_role(
                 usage=_usage(embedded),
             )
         else:
-            response = hub.completion(role, messages=[{"role": "user", "content": prompt}])
+            with _provider_errors(resolved):
+                response = hub.completion(role, messages=[{"role": "user", "content": prompt}])
             choice = response.choices[0]
             payload.update(
                 model=response.model or resolved.model,
