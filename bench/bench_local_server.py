@@ -33,8 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from llmhub_local import LLMRunnerFactory
-from llmhub_local.ports import bind_listener
-from llmhub_local.server import LocalModelServer
+from llmhub_local.serving.ports import bind_listener
+from llmhub_local.serving.server import LocalModelServer
 
 MESSAGES = [{"role": "user", "content": "Name three colours."}]
 

@@ -30,7 +30,7 @@ MESSAGES = [{"role": "user", "content": "Write a short story about a lighthouse 
 def default_model() -> Path:
     """SmolLM2 as a transformers folder, converted from the GGUF once (cached)."""
     from llmhub_local import ModelConfig, TransformersRunner
-    from llmhub_local.model_store import default_cache_dir, resolve_model
+    from llmhub_local.runners.model_store import default_cache_dir, resolve_model
 
     gguf = resolve_model("smollm2-135m-instruct").path
     target = default_cache_dir() / "converted" / f"{gguf.stem}-transformers"

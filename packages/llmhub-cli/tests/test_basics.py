@@ -33,6 +33,7 @@ COMMANDS = (
     "doctor",
     "status",
     "path",
+    "local",  # always listed; without llmhub-local it says what to install
 )
 
 
@@ -41,7 +42,6 @@ def test_help_lists_every_command() -> None:
     assert result.exit_code == 0
     for command in COMMANDS:
         assert f"  {command} " in result.stdout
-    assert "\n  local " not in result.stdout  # llmhub-local is not installed in this environment
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
@@ -189,3 +189,17 @@ def test_root_is_found_by_walking_up(project_dir: Path, monkeypatch: pytest.Monk
     result = run("path", "root")
     assert result.exit_code == 0
     assert Path(result.stdout.strip()) == project_dir.resolve()
+
+
+def test_local_without_llmhub_local_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "llmhub_local" else real(name, *a)
+    )
+    result = run("local", "status")
+    assert result.exit_code == 1
+    assert "llmhub-local" in result.stderr
+    assert 'pip install "llmhub[local]"' in result.stderr
+    assert "Traceback" not in result.output

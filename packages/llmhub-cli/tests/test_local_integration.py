@@ -76,3 +76,37 @@ def test_hosted_only_specs_ignore_local_models(
     assert result.exit_code == 0, result.output
     assert "llamacpp" not in json.loads(result.stdout)["yaml"]
     assert not local_home.exists()  # nothing was created for a project that uses no local model
+
+
+def test_local_commands_print_json_and_refuse_path_keys(local_home: Path, tmp_path: Path) -> None:
+    result = run("local", "models", "--format", "json")
+    assert result.exit_code == 0, result.output
+    ids = {row["model_id"] for row in json.loads(result.stdout)}
+    assert "smollm2-135m-instruct" in ids
+    status = run("local", "status", "--format", "json")
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.stdout) == []
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("precious")
+    for key in ("../../victim", str(victim)):
+        bad = run("local", "env", "provision", key)
+        assert bad.exit_code == 1
+        assert "invalid environment key" in bad.stderr
+        assert "Traceback" not in bad.output
+    assert (victim / "keep.txt").read_text() == "precious"
+    assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]
+
+
+def test_doctor_reports_provisioning_leftovers(
+    local_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "llmhub.spec.yaml").write_text(SPEC, encoding="utf-8")
+    clean = run("doctor", "--format", "json")
+    assert "local leftovers" not in clean.stdout
+    old = local_home / ".envs" / ".tmp" / "llamacpp-cpu-0123456789ab.old"
+    old.mkdir(parents=True)
+    result = run("doctor", "--format", "json")
+    assert "local leftovers" in result.stdout, result.output
+    assert str(old) in result.stdout

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from llmhub_local import BackendType, BaseLLMRunner, Generation, GenerationParams, StreamPiece
-from llmhub_local._text import StopScanner
+from llmhub_local.runners._text import StopScanner
 
 SCRIPT = ["Paris", " is", " the", " capital", " of", " France", ".", " END", " more", " words"]
 

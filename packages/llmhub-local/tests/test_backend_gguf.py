@@ -19,7 +19,7 @@ from llmhub_local import (
     ModelConfig,
     UnsupportedOperationError,
 )
-from llmhub_local.base import process_rss_bytes
+from llmhub_local.runners.base import process_rss_bytes
 
 pytestmark = pytest.mark.backend_gguf
 

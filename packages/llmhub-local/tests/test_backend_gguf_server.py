@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from llmhub_local import smoke
-from llmhub_local.envs import default_plan
-from llmhub_local.manager import LocalManager
-from llmhub_local.provision import Provisioner
-from llmhub_local.state import ServerRecord
+from llmhub_local.serving import smoke
+from llmhub_local.serving.envs import default_plan
+from llmhub_local.serving.manager import LocalManager
+from llmhub_local.serving.provision import Provisioner
+from llmhub_local.serving.state_store import ServerRecord
 
 pytestmark = pytest.mark.backend_gguf
 

@@ -20,8 +20,8 @@ from llmhub_local import (
     TransformersRunner,
     UnsupportedOperationError,
 )
-from llmhub_local.base import process_rss_bytes
-from llmhub_local.model_store import resolve_model
+from llmhub_local.runners.base import process_rss_bytes
+from llmhub_local.runners.model_store import resolve_model
 
 pytestmark = pytest.mark.backend_transformers
 

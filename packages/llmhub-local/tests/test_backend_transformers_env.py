@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from llmhub_local import smoke
-from llmhub_local.envs import default_plan, local_torch_wheel
-from llmhub_local.manager import LocalManager
-from llmhub_local.provision import Provisioner
+from llmhub_local.serving import smoke
+from llmhub_local.serving.envs import default_plan, local_torch_wheel
+from llmhub_local.serving.manager import LocalManager
+from llmhub_local.serving.provision import Provisioner
 
 pytestmark = pytest.mark.backend_transformers
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from llmhub_local import BackendType, DeviceType, LLMInitializationError, choose_device
-from llmhub_local.devices import llama_cpp_devices, resolve_device, torch_devices
+from llmhub_local.runners.devices import llama_cpp_devices, resolve_device, torch_devices
 
 CPU, CUDA, MPS, AUTO = DeviceType.CPU, DeviceType.CUDA, DeviceType.MPS, DeviceType.AUTO
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from llmhub_local.catalog_source import LocalModelsSource
-from llmhub_local.envs import HardwareProfile
-from llmhub_local.manager import LocalManager, probe_health
-from llmhub_local.state import ServerStatus
+from llmhub_local.serving.catalog_source import LocalModelsSource
+from llmhub_local.serving.envs import HardwareProfile
+from llmhub_local.serving.manager import LocalManager, probe_health
+from llmhub_local.serving.state_store import ServerStatus
 
 HERE = Path(__file__).parent
 
@@ -38,7 +38,7 @@ def manager(tmp_path: Path) -> Iterator[LocalManager]:
     mgr.launcher = str(launcher)  # type: ignore[attr-defined]
     yield mgr
     for row in mgr.store.list_servers():
-        if row.pid and row.status in ServerStatus.ACTIVE:
+        if row.pid and row.status.active:
             mgr.stop(row.model_id, grace=2)
 
 

@@ -17,7 +17,7 @@ from llmhub_local import (
     UnknownModelError,
     resolve_model,
 )
-from llmhub_local.model_store import WeightsSource, default_cache_dir, find_known_model, materialize
+from llmhub_local.runners.model_store import WeightsSource, default_cache_dir, find_known_model, materialize
 
 CHUNKS = [b"GGUF" + b"a" * 1000, b"b" * 777, b"c" * 3]
 

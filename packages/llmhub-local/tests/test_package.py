@@ -7,8 +7,8 @@ import sys
 from importlib.metadata import metadata, version
 
 import llmhub_local
-from llmhub_local._deps import BACKEND_EXTRAS
-from llmhub_local.model_store import KNOWN_MODELS
+from llmhub_local.runners._deps import BACKEND_EXTRAS
+from llmhub_local.runners.model_store import KNOWN_MODELS
 
 HEAVY = ("torch", "transformers", "llama_cpp", "numpy", "accelerate", "safetensors", "any_llm", "openai")
 

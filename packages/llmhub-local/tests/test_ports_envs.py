@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
-from llmhub_local.config import BackendType
-from llmhub_local.envs import HardwareProfile, default_plan, detect_hardware, resolve_env_key
-from llmhub_local.ports import bind_listener, is_loopback, port_is_free
+from llmhub_local.runners.config import BackendType
+from llmhub_local.serving.envs import HardwareProfile, default_plan, detect_hardware, resolve_env_key
+from llmhub_local.serving.ports import bind_listener, is_loopback, port_is_free
 
 
 def test_hint_is_used_when_free() -> None:
@@ -73,3 +74,40 @@ def test_default_plans() -> None:
     torch = default_plan("torch-cu121-transformers-bnb")
     assert "bitsandbytes" in torch.requirements
     assert torch.extra_index_urls == ("https://download.pytorch.org/whl/cu121",)
+
+
+def test_llama_cpp_plan_reuses_an_installed_copy_then_a_cached_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from llmhub_local.serving import envs
+
+    monkeypatch.setenv("LLMHUB_WHEEL_CACHE", str(tmp_path / "wheels"))
+    monkeypatch.setattr(envs, "installed_llama_cpp", lambda: "0.3.36")
+    plan = envs.default_plan("llamacpp-cpu")
+    assert plan.requirements == ()  # nothing to install: the host link brings it
+    assert plan.link_host
+    assert plan.compiles is None
+    assert "reusing llama-cpp-python 0.3.36" in (plan.note or "")
+
+    monkeypatch.setattr(envs, "installed_llama_cpp", lambda: None)
+    slot = tmp_path / "wheels" / "llama-cpp-python-0.3.36-abc"
+    slot.mkdir(parents=True)
+    tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    import platform
+
+    other = slot / f"llama_cpp_python-0.3.36-cp27-cp27-linux_{platform.machine()}.whl"  # wrong python
+    other.write_bytes(b"")
+    assert envs.default_plan("llamacpp-cpu").compiles is not None  # nothing usable: it compiles
+    wheel = slot / f"llama_cpp_python-0.3.36-{tag}-{tag}-linux_{platform.machine()}.whl"
+    wheel.write_bytes(b"")
+    plan = envs.default_plan("llamacpp-cpu")
+    assert plan.requirements == (str(wheel),)
+    assert plan.compiles is None
+
+    shutil_rm = __import__("shutil").rmtree
+    shutil_rm(slot)
+    plan = envs.default_plan("llamacpp-cpu")
+    assert plan.requirements == ("llama-cpp-python==0.3.36",)
+    assert "6-17 min" in (plan.compiles or "")

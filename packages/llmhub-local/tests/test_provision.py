@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from llmhub_local.envs import InstallPlan
 from llmhub_local.errors import ProvisionError
-from llmhub_local.paths import LocalPaths
-from llmhub_local.provision import Provisioner
-from llmhub_local.state import EnvStatus, StateStore
+from llmhub_local.serving.envs import InstallPlan
+from llmhub_local.serving.paths import LocalPaths
+from llmhub_local.serving.provision import Provisioner
+from llmhub_local.serving.state_store import EnvStatus, StateStore
 
 pytestmark = pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not on PATH")
 
@@ -82,10 +82,10 @@ _HANGING = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from llmhub_local.envs import InstallPlan
-    from llmhub_local.paths import LocalPaths
-    from llmhub_local.provision import Provisioner
-    from llmhub_local.state import StateStore
+    from llmhub_local.serving.envs import InstallPlan
+    from llmhub_local.serving.paths import LocalPaths
+    from llmhub_local.serving.provision import Provisioner
+    from llmhub_local.serving.state_store import StateStore
     paths = LocalPaths(Path(sys.argv[1]))
     plan = InstallPlan("slow-cpu", health_check="import time; time.sleep(120)")
     Provisioner(paths, StateStore(paths.state_db)).provision(plan)
@@ -131,3 +131,120 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+# -- interrupted between the two renames (issue 17) -------------------------------------------
+
+_DIES_BETWEEN_RENAMES = textwrap.dedent(
+    """
+    import os, sys
+    from pathlib import Path
+    from llmhub_local.serving import provision
+    from llmhub_local.serving.envs import InstallPlan
+    from llmhub_local.serving.paths import LocalPaths
+    from llmhub_local.serving.state_store import StateStore
+    provision._between_renames = lambda: os._exit(9)  # the fault: a hard exit, no cleanup at all
+    paths = LocalPaths(Path(sys.argv[1]))
+    plan = InstallPlan("swap-cpu", health_check=sys.argv[2], link_host=False)
+    provision.Provisioner(paths, StateStore(paths.state_db)).provision(plan, force=True)
+    """
+)
+
+PLAIN_CHECK = "import json, platform; print(json.dumps({'python_version': platform.python_version()}))"
+
+
+def test_exit_between_the_two_renames_is_swept_by_the_next_run(tmp_path: Path) -> None:
+    prov = make(tmp_path)
+    prov.provision(InstallPlan("swap-cpu", health_check=PLAIN_CHECK, link_host=False))
+    final = prov.paths.env_dir("swap-cpu")
+    (final / "marker-of-the-old-env").write_text("old")
+    done = subprocess.run(
+        [sys.executable, "-c", _DIES_BETWEEN_RENAMES, str(prov.paths.home), PLAIN_CHECK],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 9, done.stderr
+    # The state the fault leaves: no env under its key, the old one moved aside, the new build beside it.
+    assert not final.exists()
+    kinds = sorted((item.kind, item.env_key, item.owner_alive) for item in prov.leftovers())
+    assert kinds == [("build", "swap-cpu", False), ("old", "swap-cpu", False)]
+    # The next provision of the same key sweeps them (the old env is put back first), then rebuilds.
+    record = prov.provision(InstallPlan("swap-cpu", health_check=PLAIN_CHECK, link_host=False))
+    assert record.status == EnvStatus.READY
+    assert (final / "bin" / "python").exists()
+    assert prov.leftovers() == []
+    assert [p.name for p in prov.paths.envs_tmp.iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_sweep_restores_an_old_env_and_removes_dead_temp_files(tmp_path: Path) -> None:
+    prov = make(tmp_path)
+    tmp_root = prov.paths.envs_tmp
+    tmp_root.mkdir(parents=True)
+    old = tmp_root / "gone-cpu-0123456789ab.old"
+    (old / "bin").mkdir(parents=True)
+    (old / "bin" / "python").write_text("")
+    half = tmp_root / "half-cpu-ba9876543210"
+    half.mkdir()
+    (tmp_root / "half-cpu-ba9876543210.owner").write_text("999999999 1")  # a pid that cannot exist
+    prov.paths.constraints.mkdir(parents=True)
+    stale = prov.paths.constraints / ".half-cpu.txt.999999999.tmp"
+    stale.write_text("x")
+    mine = prov.paths.constraints / "unrelated.txt"  # not a name provisioning makes: never touched
+    mine.write_text("keep")
+    foreign = tmp_root / "notes.txt"
+    foreign.write_text("keep")
+    assert {item.kind for item in prov.leftovers()} == {"old", "build", "constraints"}
+    prov.sweep()
+    assert (prov.paths.env_dir("gone-cpu") / "bin" / "python").exists()  # put back, whole
+    assert not half.exists()
+    assert not stale.exists()
+    assert mine.read_text() == "keep"
+    assert foreign.read_text() == "keep"
+    assert prov.leftovers() == []
+
+
+def test_a_live_build_is_not_a_leftover(tmp_path: Path) -> None:
+    import os
+
+    from llmhub_local.serving.processes import process_start_time
+
+    prov = make(tmp_path)
+    build = prov.paths.envs_tmp / "busy-cpu-00000000000f"
+    build.mkdir(parents=True)
+    build.with_name(build.name + ".owner").write_text(f"{os.getpid()} {process_start_time(os.getpid())}")
+    [item] = prov.leftovers()
+    assert item.owner_alive
+    prov.sweep()
+    assert build.is_dir()
+
+
+@pytest.mark.parametrize("key", ["../../victim", "/tmp/abs", "a/b", "..", "LLAMACPP", "", "x" * 65, "a..b"])
+def test_environment_keys_are_plain_names(tmp_path: Path, key: str) -> None:
+    from llmhub_local.errors import LLMConfigError
+
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "data.txt").write_text("precious")
+    prov = make(tmp_path / "deep" / "er")
+    with pytest.raises(LLMConfigError, match="invalid environment key"):
+        prov.provision(InstallPlan(key, health_check=PLAIN_CHECK))
+    with pytest.raises(LLMConfigError):
+        prov.paths.env_dir(key)
+    assert (victim / "data.txt").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["victim"]  # nothing created anywhere
+
+
+def test_long_steps_report_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmhub_local.serving import provision
+
+    monkeypatch.setattr(provision, "_PROGRESS_EVERY", 0.2)
+    lines: list[str] = []
+    paths = LocalPaths(tmp_path / "home")
+    prov = Provisioner(paths, StateStore(paths.state_db), progress=lines.append)
+    slow = "import json, time; [print(f'[ {i}%] Building C object ggml.c', flush=True) or time.sleep(0.3) for i in (10, 50)]; print('{}')"
+    prov.provision(InstallPlan("slowcheck-cpu", health_check=slow, link_host=False, note="a note"))
+    assert lines[0] == "slowcheck-cpu: a note"
+    ticks = [line for line in lines if "run the health check" in line]
+    assert ticks, lines
+    assert ticks[-1].startswith("[0:00] run the health check: [ ")
+    assert "Building C object ggml.c" in ticks[-1]

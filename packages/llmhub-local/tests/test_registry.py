@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from llmhub_local.config import BackendType
 from llmhub_local.errors import RegistryError, UnknownModelError
-from llmhub_local.registry import load_registry
+from llmhub_local.runners.config import BackendType
+from llmhub_local.serving.registry import load_registry
 from llmhub_runtime.errors import LLMHubError
 
 

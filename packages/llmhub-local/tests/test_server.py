@@ -20,7 +20,7 @@ from openai import OpenAI
 from fake_runner import FakeRunner
 from llmhub_local import GenerationParams, StreamPiece
 from llmhub_local.errors import ServerError
-from llmhub_local.server import LocalModelServer
+from llmhub_local.serving.server import LocalModelServer
 
 
 class SlowRunner(FakeRunner):

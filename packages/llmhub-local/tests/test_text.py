@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from llmhub_local import LLMConfigError
-from llmhub_local._text import StopScanner, json_schema_of, normalize_messages
+from llmhub_local.runners._text import StopScanner, json_schema_of, normalize_messages
 
 
 def _batch(text: str, stops: list[str]) -> str:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from llmhub_local.config import BackendType
 from llmhub_local.errors import ToolCallError
-from llmhub_local.tools import (
+from llmhub_local.runners.config import BackendType
+from llmhub_local.serving.tools import (
     CALCULATOR,
     TOOL_CALL_SCHEMA,
     calculate,

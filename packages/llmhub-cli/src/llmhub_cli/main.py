@@ -92,7 +92,7 @@ doctor.register(app)
 paths.register(app)
 
 
-def mount_local(parent: typer.Typer, module_name: str = "llmhub_local.cli") -> bool:
+def mount_local(parent: typer.Typer, module_name: str = "llmhub_cli.commands.local") -> bool:
     """Mount ``llmhub local ...`` when llmhub-local is installed and offers a typer ``app``.
 
     Returns whether it was mounted. Without llmhub-local there is simply no ``local`` command.

@@ -19,9 +19,6 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from llmhub_local.base import BaseLLMRunner, Generation, GenerationParams, MemoryUsage, StreamPiece
-    from llmhub_local.config import BackendType, DeviceType, DType, ModelConfig, QuantizationType
-    from llmhub_local.devices import choose_device
     from llmhub_local.errors import (
         LLMConfigError,
         LLMError,
@@ -32,16 +29,25 @@ if TYPE_CHECKING:
         UnknownModelError,
         UnsupportedOperationError,
     )
-    from llmhub_local.factory import LLMRunnerFactory
-    from llmhub_local.llama_cpp_runner import LlamaCppRunner
-    from llmhub_local.model_store import (
+    from llmhub_local.runners.base import (
+        BaseLLMRunner,
+        Generation,
+        GenerationParams,
+        MemoryUsage,
+        StreamPiece,
+    )
+    from llmhub_local.runners.config import BackendType, DeviceType, DType, ModelConfig, QuantizationType
+    from llmhub_local.runners.devices import choose_device
+    from llmhub_local.runners.factory import LLMRunnerFactory
+    from llmhub_local.runners.llama_cpp_runner import LlamaCppRunner
+    from llmhub_local.runners.model_store import (
         KNOWN_MODELS,
         KnownModel,
         ResolvedModel,
         default_cache_dir,
         resolve_model,
     )
-    from llmhub_local.transformers_runner import TransformersRunner
+    from llmhub_local.runners.transformers_runner import TransformersRunner
 
 try:
     __version__ = version("llmhub-local")
@@ -49,13 +55,15 @@ except PackageNotFoundError:  # pragma: no cover - only when run from a source t
     __version__ = "0.0.0"
 
 # Public names are imported on first access (PEP 562), so importing a submodule such as
-# ``llmhub_local.cli`` (which ``llmhub --help`` does) does not pay for pydantic and the runners.
+# ``llmhub_local.errors`` (which the CLI's error boundary does) does not pay for pydantic and the runners.
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(
-        ["BaseLLMRunner", "Generation", "GenerationParams", "MemoryUsage", "StreamPiece"], "base"
+        ["BaseLLMRunner", "Generation", "GenerationParams", "MemoryUsage", "StreamPiece"], "runners.base"
     ),
-    **dict.fromkeys(["BackendType", "DeviceType", "DType", "ModelConfig", "QuantizationType"], "config"),
-    "choose_device": "devices",
+    **dict.fromkeys(
+        ["BackendType", "DeviceType", "DType", "ModelConfig", "QuantizationType"], "runners.config"
+    ),
+    "choose_device": "runners.devices",
     **dict.fromkeys(
         [
             "LLMConfigError",
@@ -69,12 +77,13 @@ _EXPORTS: dict[str, str] = {
         ],
         "errors",
     ),
-    "LLMRunnerFactory": "factory",
-    "LlamaCppRunner": "llama_cpp_runner",
+    "LLMRunnerFactory": "runners.factory",
+    "LlamaCppRunner": "runners.llama_cpp_runner",
     **dict.fromkeys(
-        ["KNOWN_MODELS", "KnownModel", "ResolvedModel", "default_cache_dir", "resolve_model"], "model_store"
+        ["KNOWN_MODELS", "KnownModel", "ResolvedModel", "default_cache_dir", "resolve_model"],
+        "runners.model_store",
     ),
-    "TransformersRunner": "transformers_runner",
+    "TransformersRunner": "runners.transformers_runner",
 }
 
 

@@ -144,6 +144,28 @@ def _catalog_check(runtime: Any, checks: list[Check]) -> None:
         )
 
 
+def _provision_leftovers(checks: list[Check]) -> None:
+    """What interrupted environment provisions left in the llmhub-local home (nothing is created)."""
+    from llmhub_local.serving.paths import LocalPaths
+    from llmhub_local.serving.provision import Provisioner
+    from llmhub_local.serving.state_store import StateStore
+
+    paths = LocalPaths.default()
+    stale = [
+        item for item in Provisioner(paths, StateStore(paths.state_db)).leftovers() if not item.owner_alive
+    ]
+    if stale:
+        names = ", ".join(str(item.path) for item in stale[:5]) + (" ..." if len(stale) > 5 else "")
+        checks.append(
+            Check(
+                "local leftovers",
+                "warn",
+                f"{len(stale)} left by an interrupted provision: {names}",
+                "the next `llmhub local env provision` cleans them up (an env moved aside is put back)",
+            )
+        )
+
+
 def _local_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
     import importlib.util
     import socket
@@ -158,6 +180,8 @@ def _local_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
             "" if installed else 'pip install "llmhub[local]"',
         )
     )
+    if installed:
+        _provision_leftovers(checks)
     source = runtime.config.providers if runtime is not None else (loaded.spec.providers if loaded else {})
     for name, provider in source.items():
         if not provider.api_base:

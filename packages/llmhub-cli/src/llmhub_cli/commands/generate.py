@@ -236,7 +236,7 @@ def catalog_with_local_models(spec: Spec) -> Catalog | None:
     if "llamacpp" not in spec.enabled_providers():
         return None
     try:
-        from llmhub_local.catalog_source import LocalModelsSource
+        from llmhub_local.serving.catalog_source import LocalModelsSource
     except ImportError:
         return None
     from llmhub_catalog import load_catalog, registered_sources

@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from llmhub_local.config import BackendType
 from llmhub_local.errors import MissingDependencyError, ModelFileError
 from llmhub_runtime.errors import UnknownModelError
+from llmhub_local.runners.config import BackendType
 
 __all__ = [
     "KNOWN_MODELS",
@@ -182,12 +182,16 @@ class ResolvedModel:
 
 
 def default_cache_dir() -> Path:
-    """``$LLMHUB_LOCAL_CACHE_DIR``, else ``$XDG_CACHE_HOME/llmhub/models``, else ``~/.cache/...``."""
+    """``$LLMHUB_LOCAL_CACHE_DIR``, else ``platformdirs.user_cache_dir("llmhub")/models``.
+
+    (On Linux ``$XDG_CACHE_HOME/llmhub/models`` or ``~/.cache/llmhub/models``.)
+    """
     explicit = os.environ.get("LLMHUB_LOCAL_CACHE_DIR")
     if explicit:
         return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "llmhub" / "models"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("llmhub", appauthor=False)) / "models"
 
 
 def find_known_model(name: str) -> KnownModel | None:

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from llmhub_local.config import DEFAULT_CONTEXT_LENGTH, BackendType
-from llmhub_local.manager import LocalManager
-from llmhub_local.model_store import find_known_model
-from llmhub_local.ports import LOOPBACK
-from llmhub_local.state import ServerStatus
+from llmhub_local.runners.config import DEFAULT_CONTEXT_LENGTH, BackendType
+from llmhub_local.runners.model_store import find_known_model
+from llmhub_local.serving.manager import LocalManager
+from llmhub_local.serving.ports import LOOPBACK
+from llmhub_local.serving.state_store import ServerStatus
 from llmhub_runtime.errors import LLMHubError
 
 __all__ = ["DEFAULT_API_BASE", "SOURCE_NAME", "LocalModelsSource", "register_local_models"]
@@ -74,7 +74,7 @@ class LocalModelsSource:
                     "prices": {"input": 0, "output": 0},
                     "limits": {"context": context},
                     "capabilities": {
-                        "tool_call": False,  # OpenAI `tools` are not served; see llmhub_local.tools
+                        "tool_call": False,  # OpenAI `tools` are not served; see llmhub_local.serving.tools
                         "structured_output": grammar and kind == "chat",
                         "reasoning": False,
                         "attachments": False,

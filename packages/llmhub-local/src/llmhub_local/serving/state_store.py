@@ -26,15 +26,17 @@ import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from llmhub_local.errors import StateStoreError
-from llmhub_local.processes import is_alive
+from llmhub_local.serving.processes import is_alive
 
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "UNSET",
     "EnvRecord",
     "EnvStatus",
     "ModelRecord",
@@ -46,7 +48,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-class EnvStatus:
+class EnvStatus(StrEnum):
     """Values of ``envs.status``."""
 
     PROVISIONING = "PROVISIONING"
@@ -54,8 +56,8 @@ class EnvStatus:
     FAILED = "FAILED"
 
 
-class ServerStatus:
-    """Values of ``servers.status``; :data:`ACTIVE` ones are expected to have a live pid."""
+class ServerStatus(StrEnum):
+    """Values of ``servers.status``; :attr:`active` ones are expected to have a live pid."""
 
     STARTING = "STARTING"
     RUNNING = "RUNNING"
@@ -63,7 +65,24 @@ class ServerStatus:
     STOPPED = "STOPPED"
     DEAD = "DEAD"
     FAILED = "FAILED"
-    ACTIVE = frozenset({STARTING, RUNNING, STOPPING})
+
+    @property
+    def active(self) -> bool:
+        """Whether a server in this state should have a live process."""
+        return self in _ACTIVE
+
+
+_ACTIVE = frozenset({ServerStatus.STARTING, ServerStatus.RUNNING, ServerStatus.STOPPING})
+
+
+class _Unset(Enum):
+    """The type of :data:`UNSET`."""
+
+    UNSET = "UNSET"
+
+
+#: "Leave this column as it is" in :meth:`StateStore.upsert_env` / :meth:`StateStore.upsert_server`.
+UNSET: Final = _Unset.UNSET
 
 
 #: Schema migrations: entry ``i`` brings a store from version ``i`` to ``i + 1``.
@@ -139,7 +158,7 @@ class EnvRecord:
     """A row of ``envs``."""
 
     env_key: str
-    status: str
+    status: EnvStatus
     path: str | None
     python_path: str | None
     python_version: str | None
@@ -162,7 +181,7 @@ class ServerRecord:
     """A row of ``servers``."""
 
     model_id: str
-    status: str
+    status: ServerStatus
     pid: int | None
     pid_start: int | None
     host: str | None
@@ -188,35 +207,6 @@ class ServerRecord:
         return {**asdict(self), "base_url": self.base_url}
 
 
-_ENV_COLUMNS = frozenset(
-    {
-        "status",
-        "path",
-        "python_path",
-        "python_version",
-        "torch_version",
-        "llama_cpp_version",
-        "constraints_path",
-        "last_error",
-        "pid",
-        "pid_start",
-    }
-)
-_SERVER_COLUMNS = frozenset(
-    {
-        "status",
-        "pid",
-        "pid_start",
-        "host",
-        "port",
-        "env_key",
-        "python_path",
-        "log_path",
-        "last_error",
-        "api_key_required",
-        "started_at",
-    }
-)
 _LOCKED = ("locked", "busy")
 
 
@@ -372,9 +362,38 @@ class StateStore:
 
     # -- envs ----------------------------------------------------------------------------------
 
-    def upsert_env(self, env_key: str, **fields: Any) -> EnvRecord:
-        """Insert or update an environment's row with ``fields`` (columns of ``envs``)."""
-        self._upsert("envs", "env_key", env_key, fields, _ENV_COLUMNS, {"status": EnvStatus.PROVISIONING})
+    def upsert_env(
+        self,
+        env_key: str,
+        *,
+        status: EnvStatus | _Unset = UNSET,
+        path: str | _Unset | None = UNSET,
+        python_path: str | _Unset | None = UNSET,
+        python_version: str | _Unset | None = UNSET,
+        torch_version: str | _Unset | None = UNSET,
+        llama_cpp_version: str | _Unset | None = UNSET,
+        constraints_path: str | _Unset | None = UNSET,
+        last_error: str | _Unset | None = UNSET,
+        pid: int | _Unset | None = UNSET,
+        pid_start: int | _Unset | None = UNSET,
+    ) -> EnvRecord:
+        """Insert or update an environment's row; columns left :data:`UNSET` keep their value.
+
+        A new row starts ``PROVISIONING`` unless ``status`` says otherwise.
+        """
+        fields = _given(
+            status=status,
+            path=path,
+            python_path=python_path,
+            python_version=python_version,
+            torch_version=torch_version,
+            llama_cpp_version=llama_cpp_version,
+            constraints_path=constraints_path,
+            last_error=last_error,
+            pid=pid,
+            pid_start=pid_start,
+        )
+        self._upsert("envs", "env_key", env_key, fields, {"status": EnvStatus.PROVISIONING})
         record = self.get_env(env_key)
         assert record is not None
         return record
@@ -384,7 +403,7 @@ class StateStore:
         rows = self._read(lambda c: c.execute("SELECT * FROM envs WHERE env_key = ?", (env_key,)).fetchall())
         return _env(rows[0]) if rows else None
 
-    def list_envs(self, status: str | None = None) -> list[EnvRecord]:
+    def list_envs(self, status: EnvStatus | None = None) -> list[EnvRecord]:
         """Every environment (with ``status``, only those), by key."""
         return [_env(r) for r in self._select("envs", "env_key", status)]
 
@@ -394,11 +413,40 @@ class StateStore:
 
     # -- servers -------------------------------------------------------------------------------
 
-    def upsert_server(self, model_id: str, **fields: Any) -> ServerRecord:
-        """Insert or update a server's row with ``fields`` (columns of ``servers``)."""
-        self._upsert(
-            "servers", "model_id", model_id, fields, _SERVER_COLUMNS, {"status": ServerStatus.STARTING}
+    def upsert_server(
+        self,
+        model_id: str,
+        *,
+        status: ServerStatus | _Unset = UNSET,
+        pid: int | _Unset | None = UNSET,
+        pid_start: int | _Unset | None = UNSET,
+        host: str | _Unset | None = UNSET,
+        port: int | _Unset | None = UNSET,
+        env_key: str | _Unset | None = UNSET,
+        python_path: str | _Unset | None = UNSET,
+        log_path: str | _Unset | None = UNSET,
+        last_error: str | _Unset | None = UNSET,
+        api_key_required: bool | _Unset = UNSET,
+        started_at: float | _Unset | None = UNSET,
+    ) -> ServerRecord:
+        """Insert or update a server's row; columns left :data:`UNSET` keep their value.
+
+        A new row starts ``STARTING`` unless ``status`` says otherwise.
+        """
+        fields = _given(
+            status=status,
+            pid=pid,
+            pid_start=pid_start,
+            host=host,
+            port=port,
+            env_key=env_key,
+            python_path=python_path,
+            log_path=log_path,
+            last_error=last_error,
+            api_key_required=api_key_required,
+            started_at=started_at,
         )
+        self._upsert("servers", "model_id", model_id, fields, {"status": ServerStatus.STARTING})
         record = self.get_server(model_id)
         assert record is not None
         return record
@@ -410,7 +458,7 @@ class StateStore:
         )
         return _server(rows[0]) if rows else None
 
-    def list_servers(self, status: str | None = None) -> list[ServerRecord]:
+    def list_servers(self, status: ServerStatus | None = None) -> list[ServerRecord]:
         """Every server (with ``status``, only those), by model id."""
         return [_server(r) for r in self._select("servers", "model_id", status)]
 
@@ -418,21 +466,29 @@ class StateStore:
         """Forget a server; return whether it was there."""
         return self._delete("servers", "model_id", model_id)
 
-    def claim_server(self, model_id: str, **fields: Any) -> ServerRecord | None:
-        """Atomically mark ``model_id`` as starting unless a live server already has it.
+    def claim_server(
+        self, model_id: str, *, pid: int | None, pid_start: int | None = None, port: int | None = None
+    ) -> ServerRecord | None:
+        """Atomically mark ``model_id`` as starting (owned by ``pid``) unless a live server has it.
 
         Returns the new row, or ``None`` when another live process owns the server (its row is
         left alone). Two ``llmhub local start`` racing for one model: exactly one wins.
         """
         now = time.time()
-        values = {"status": ServerStatus.STARTING, "last_error": None, "started_at": now, **fields}
-        _check_columns(values, _SERVER_COLUMNS)
+        values: dict[str, Any] = {
+            "status": ServerStatus.STARTING,
+            "last_error": None,
+            "started_at": now,
+            "pid": pid,
+            "pid_start": pid_start,
+            "port": port,
+        }
 
         def action(conn: sqlite3.Connection) -> bool:
             row = conn.execute("SELECT * FROM servers WHERE model_id = ?", (model_id,)).fetchone()
             if row is not None:
                 current = _server(row)
-                if current.status in ServerStatus.ACTIVE and is_alive(current.pid, current.pid_start):
+                if current.status.active and is_alive(current.pid, current.pid_start):
                     return False
             _upsert_in(conn, "servers", "model_id", model_id, values, now)
             return True
@@ -452,7 +508,7 @@ class StateStore:
             now = time.time()
             for row in conn.execute("SELECT * FROM servers").fetchall():
                 server = _server(row)
-                if server.status in ServerStatus.ACTIVE and not is_alive(server.pid, server.pid_start):
+                if server.status.active and not is_alive(server.pid, server.pid_start):
                     message = f"process {server.pid} is gone (was {server.status})"
                     conn.execute(
                         "UPDATE servers SET status = ?, last_error = ?, updated_at = ? WHERE model_id = ?",
@@ -480,10 +536,8 @@ class StateStore:
         key_column: str,
         key: str,
         fields: Mapping[str, Any],
-        allowed: frozenset[str],
         defaults: Mapping[str, Any],
     ) -> None:
-        _check_columns(fields, allowed)
         now = time.time()
 
         def action(conn: sqlite3.Connection) -> None:
@@ -492,7 +546,7 @@ class StateStore:
 
         self._write(action)
 
-    def _select(self, table: str, key_column: str, status: str | None) -> list[sqlite3.Row]:
+    def _select(self, table: str, key_column: str, status: StrEnum | None) -> list[sqlite3.Row]:
         args: tuple[str, ...]
         if status is None:
             query, args = f"SELECT * FROM {table} ORDER BY {key_column}", ()  # noqa: S608
@@ -506,18 +560,20 @@ class StateStore:
         )
 
 
-def _check_columns(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise ValueError(f"unknown column(s): {', '.join(unknown)}")
+def _given(**fields: object) -> dict[str, object]:
+    """The columns to write: every argument that is not :data:`UNSET`."""
+    return {name: value for name, value in fields.items() if value is not UNSET}
 
 
 def _upsert_in(
     conn: sqlite3.Connection, table: str, key_column: str, key: str, fields: Mapping[str, Any], now: float
 ) -> None:
-    # Column names come from the allow-lists above, never from the caller's data.
+    # Column names are the keyword parameters of upsert_env/upsert_server, never the caller's data.
     exists = conn.execute(f"SELECT 1 FROM {table} WHERE {key_column} = ?", (key,)).fetchone()  # noqa: S608
-    values = {k: (int(v) if isinstance(v, bool) else v) for k, v in fields.items()}
+    values = {
+        k: (int(v) if isinstance(v, bool) else str(v) if isinstance(v, StrEnum) else v)
+        for k, v in fields.items()
+    }
     if exists:
         if values:
             assignments = ", ".join(f"{column} = ?" for column in values)
@@ -545,10 +601,24 @@ def _model(row: sqlite3.Row) -> ModelRecord:
 
 
 def _env(row: sqlite3.Row) -> EnvRecord:
-    return EnvRecord(**dict(row))
+    data = dict(row)
+    data["status"] = _status(EnvStatus, data["status"], EnvStatus.FAILED)
+    return EnvRecord(**data)
 
 
 def _server(row: sqlite3.Row) -> ServerRecord:
     data = dict(row)
     data["api_key_required"] = bool(data.get("api_key_required"))
+    data["status"] = _status(ServerStatus, data["status"], ServerStatus.DEAD)
     return ServerRecord(**data)
+
+
+S = TypeVar("S", EnvStatus, ServerStatus)
+
+
+def _status(kind: type[S], value: str, unknown: S) -> S:
+    """A stored status; a value this version does not know (a hand edit) reads as ``unknown``."""
+    try:
+        return kind(value)
+    except ValueError:
+        return unknown

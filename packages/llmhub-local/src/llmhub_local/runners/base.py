@@ -16,7 +16,6 @@ from __future__ import annotations
 import abc
 import gc
 import os
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,14 +23,14 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
-from llmhub_local.config import BackendType, DeviceType, ModelConfig
 from llmhub_local.errors import (
     LLMConfigError,
     LLMInferenceError,
     LLMInitializationError,
     UnsupportedOperationError,
 )
-from llmhub_local.model_store import ResolvedModel, resolve_model
+from llmhub_local.runners.config import BackendType, DeviceType, ModelConfig
+from llmhub_local.runners.model_store import ResolvedModel, resolve_model
 from llmhub_runtime.errors import LLMHubError
 
 if TYPE_CHECKING:
@@ -103,15 +102,10 @@ class MemoryUsage:
 
 
 def process_rss_bytes() -> int:
-    """Current resident set size of this process (Linux: /proc; elsewhere the peak from getrusage)."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        import resource
+    """Current resident set size of this process (psutil: right on Linux, macOS and Windows)."""
+    import psutil
 
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
+    return int(psutil.Process().memory_info().rss)
 
 
 _OVERRIDABLE = frozenset({"max_tokens", "temperature", "top_p", "top_k", "repeat_penalty", "stop", "seed"})
@@ -120,7 +114,7 @@ _OVERRIDABLE = frozenset({"max_tokens", "temperature", "top_p", "top_k", "repeat
 class BaseLLMRunner(abc.ABC):
     """Abstract base class of the local model runners.
 
-    Build one with :class:`~llmhub_local.factory.LLMRunnerFactory` or directly
+    Build one with :class:`~llmhub_local.runners.factory.LLMRunnerFactory` or directly
     (``LlamaCppRunner(config)``). The model loads in the constructor unless ``load=False``; a
     runner that was unloaded loads again on its next call.
 
@@ -299,7 +293,7 @@ class BaseLLMRunner(abc.ABC):
             **overrides: ``max_tokens``, ``temperature``, ``top_p``, ``top_k``,
                 ``repeat_penalty``, ``stop``, ``seed``.
         """
-        from llmhub_local import _openai
+        from llmhub_local.runners import _openai
 
         chat, params, schema = self._prepare_chat(messages, response_format, overrides)
         with self._lock:
@@ -329,7 +323,7 @@ class BaseLLMRunner(abc.ABC):
 
         The first chunk carries the assistant role, the last one the finish reason and the usage.
         """
-        from llmhub_local import _openai
+        from llmhub_local.runners import _openai
 
         chat, params, schema = self._prepare_chat(messages, response_format, overrides)
         id_, created = _openai.completion_id(), int(time.time())
@@ -352,7 +346,7 @@ class BaseLLMRunner(abc.ABC):
         Raises:
             UnsupportedOperationError: the backend or the model does not produce embeddings.
         """
-        from llmhub_local import _openai
+        from llmhub_local.runners import _openai
 
         texts = [input] if isinstance(input, str) else list(input)
         if not texts or not all(isinstance(t, str) for t in texts):
@@ -375,7 +369,7 @@ class BaseLLMRunner(abc.ABC):
         response_format: Mapping[str, Any] | None,
         overrides: Mapping[str, Any],
     ) -> tuple[list[dict[str, Any]], GenerationParams, dict[str, Any] | None]:
-        from llmhub_local._text import json_schema_of, normalize_messages
+        from llmhub_local.runners._text import json_schema_of, normalize_messages
 
         params = self.generation_params(**overrides)
         schema = json_schema_of(response_format)

@@ -1,11 +1,11 @@
 """``LocalManager``: start, stop, inspect and log local model servers (background processes).
 
 It ties the pieces together: the registry (what models exist), the state store (what runs),
-environments (which interpreter runs a model) and the server process (:mod:`llmhub_local.serve`).
+environments (which interpreter runs a model) and the server process (:mod:`llmhub_local.serving.serve`).
 
 - :meth:`LocalManager.start` registers the model in the store, claims its server row atomically
   (two racing starts: one wins, the other gets the running server), launches
-  ``python -m llmhub_local.serve`` with the interpreter of the model's environment when it is
+  ``python -m llmhub_local.serving.serve`` with the interpreter of the model's environment when it is
   provisioned (else the current one), detached, its output appended to ``logs/<model>.log``,
   and waits until the server has recorded its port and answers ``/health``.
 - :meth:`LocalManager.status` reconciles first: a server whose process is gone (``kill -9``,
@@ -24,16 +24,18 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from llmhub_local.envs import HardwareProfile, detect_hardware, resolve_env_key
 from llmhub_local.errors import ServerError
-from llmhub_local.paths import LocalPaths, ensure_dir
-from llmhub_local.ports import LOOPBACK
-from llmhub_local.processes import is_alive, process_start_time, terminate
-from llmhub_local.registry import ModelEntry, Registry, load_registry
-from llmhub_local.serve import API_KEY_ENV
-from llmhub_local.state import ModelRecord, ServerRecord, ServerStatus, StateStore
+from llmhub_local.serving.envs import HardwareProfile, detect_hardware, resolve_env_key
+from llmhub_local.serving.paths import LocalPaths, ensure_dir
+from llmhub_local.serving.ports import LOOPBACK
+from llmhub_local.serving.processes import is_alive, process_start_time, terminate
+from llmhub_local.serving.registry import ModelEntry, Registry, load_registry
+from llmhub_local.serving.state_store import ModelRecord, ServerRecord, ServerStatus, StateStore
 
-__all__ = ["LocalManager", "probe_health"]
+__all__ = ["API_KEY_ENV", "LocalManager", "probe_health"]
+
+#: The variable a server process reads its API key from (never the command line, which `ps` shows).
+API_KEY_ENV = "LLMHUB_LOCAL_API_KEY"
 
 
 def probe_health(base_url: str, *, timeout: float = 2.0) -> bool:
@@ -50,7 +52,7 @@ class LocalManager:
     """The local models of one llmhub-local home.
 
     Args:
-        home: The home folder (default: :func:`~llmhub_local.paths.default_home`).
+        home: The home folder (default: :func:`~llmhub_local.serving.paths.default_home`).
         registry_path: The registry file (default: ``<home>/models.yaml`` when it exists).
         registry: An already-loaded registry (tests).
         hardware: The hardware profile (default: detected on first use).
@@ -90,7 +92,7 @@ class LocalManager:
         """The entry's env_key, or the one resolved from the hardware and its backend."""
         if entry.env_key:
             return entry.env_key
-        from llmhub_local.factory import LLMRunnerFactory
+        from llmhub_local.runners.factory import LLMRunnerFactory
 
         backend = entry.inferred_backend
         if backend is None:  # a folder or file whose type only the file system can tell
@@ -158,7 +160,7 @@ class LocalManager:
         args = [
             interpreter,
             "-m",
-            "llmhub_local.serve",
+            "llmhub_local.serving.serve",
             model_id,
             "--home",
             str(self.paths.home),

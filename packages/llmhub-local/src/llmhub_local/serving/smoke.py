@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from llmhub_local.errors import ToolCallError
-from llmhub_local.manager import LocalManager, probe_health
-from llmhub_local.state import ServerRecord, ServerStatus
+from llmhub_local.serving.manager import LocalManager, probe_health
+from llmhub_local.serving.state_store import ServerRecord, ServerStatus
 from llmhub_runtime.errors import LLMHubError
 
 __all__ = ["env_test", "model_smoke", "tools_smoke"]
@@ -177,8 +177,8 @@ def tools_smoke(
 ) -> dict[str, Any]:
     """The model produces a strict JSON tool call (grammar-constrained on llama.cpp), which is
     validated against the schema and executed by the built-in calculator."""
-    from llmhub_local.config import BackendType
-    from llmhub_local.tools import (
+    from llmhub_local.runners.config import BackendType
+    from llmhub_local.serving.tools import (
         CALCULATOR,
         calculate,
         constrained_schema,

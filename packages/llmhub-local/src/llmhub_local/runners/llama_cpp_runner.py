@@ -18,11 +18,11 @@ import os
 from collections.abc import Iterator
 from typing import Any, ClassVar, cast
 
-from llmhub_local._deps import import_optional
-from llmhub_local.base import BaseLLMRunner, Generation, GenerationParams, StreamPiece
-from llmhub_local.config import BackendType, DeviceType, ModelConfig
-from llmhub_local.devices import resolve_device
 from llmhub_local.errors import LLMInitializationError, UnsupportedOperationError
+from llmhub_local.runners._deps import import_optional
+from llmhub_local.runners.base import BaseLLMRunner, Generation, GenerationParams, StreamPiece
+from llmhub_local.runners.config import BackendType, DeviceType, ModelConfig
+from llmhub_local.runners.devices import resolve_device
 
 __all__ = ["LlamaCppRunner"]
 

@@ -32,10 +32,10 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
-from llmhub_local import _http
-from llmhub_local.base import BaseLLMRunner
 from llmhub_local.errors import ServerError
-from llmhub_local.ports import LOOPBACK, bind_listener, is_loopback
+from llmhub_local.runners.base import BaseLLMRunner
+from llmhub_local.serving import _http
+from llmhub_local.serving.ports import LOOPBACK, bind_listener, is_loopback
 from llmhub_runtime.errors import LLMHubError
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_QUEUE", "LocalModelServer"]
@@ -43,7 +43,7 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_QUEUE", "LocalModelServer"]
 DEFAULT_MAX_QUEUE = 64
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 
-log = logging.getLogger("llmhub_local.server")
+log = logging.getLogger("llmhub_local.serving.server")
 T = TypeVar("T")
 
 _SAMPLING = {"temperature", "top_p", "top_k", "repeat_penalty", "seed"}
@@ -465,7 +465,7 @@ def _chat_arguments(
         raise _http.HttpError(
             400,
             "'tools' is not supported by this server; constrain the output with response_format "
-            "json_schema instead (llmhub_local.tools shows the strict JSON tool-call format)",
+            "json_schema instead (llmhub_local.serving.tools shows the strict JSON tool-call format)",
         )
     n = body.get("n")
     if n not in (None, 1):

@@ -23,8 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmhub_local.config import BackendType
 from llmhub_local.errors import ToolCallError
+from llmhub_local.runners.config import BackendType
 
 __all__ = [
     "CALCULATOR",

@@ -11,10 +11,10 @@ import importlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from llmhub_local.base import BaseLLMRunner
-from llmhub_local.config import BackendType, ModelConfig
 from llmhub_local.errors import LLMConfigError
-from llmhub_local.model_store import resolve_model
+from llmhub_local.runners.base import BaseLLMRunner
+from llmhub_local.runners.config import BackendType, ModelConfig
+from llmhub_local.runners.model_store import resolve_model
 
 __all__ = ["LLMRunnerFactory"]
 
@@ -24,8 +24,8 @@ class LLMRunnerFactory:
 
     #: backend -> "module:Class"; a new backend is one line here plus its module.
     RUNNERS: ClassVar[dict[BackendType, str]] = {
-        BackendType.LLAMA_CPP: "llmhub_local.llama_cpp_runner:LlamaCppRunner",
-        BackendType.TRANSFORMERS: "llmhub_local.transformers_runner:TransformersRunner",
+        BackendType.LLAMA_CPP: "llmhub_local.runners.llama_cpp_runner:LlamaCppRunner",
+        BackendType.TRANSFORMERS: "llmhub_local.runners.transformers_runner:TransformersRunner",
     }
 
     @classmethod

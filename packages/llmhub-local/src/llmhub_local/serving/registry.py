@@ -6,7 +6,7 @@
       my_model:
         base_model: smollm2-135m-instruct   # a known id, a .gguf file or a Hugging Face folder
         model_type: instruct                # instruct | base | embedding
-        port: 10500                         # preferred port: a hint only, see llmhub_local.ports
+        port: 10500                         # preferred port: a hint only, see llmhub_local.serving.ports
         backend: llama.cpp                  # optional: inferred from base_model
         env_key: llamacpp-cpu               # optional: resolved from the hardware and backend
         system_prompt: ""
@@ -16,7 +16,7 @@
 
 Every problem is reported with the file, line and field path (``models.my_model.port``) as a
 :class:`~llmhub_local.errors.RegistryError`. The default models of
-:data:`~llmhub_local.model_store.KNOWN_MODELS` are always registered under their ids; an entry in
+:data:`~llmhub_local.runners.model_store.KNOWN_MODELS` are always registered under their ids; an entry in
 the file with the same id replaces the default.
 """
 
@@ -31,9 +31,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from llmhub_local.config import BackendType, ModelConfig
 from llmhub_local.errors import LLMConfigError, RegistryError
-from llmhub_local.model_store import KNOWN_MODELS, find_known_model
+from llmhub_local.runners.config import BackendType, ModelConfig
+from llmhub_local.runners.model_store import KNOWN_MODELS, find_known_model
 from llmhub_runtime.errors import UnknownModelError
 
 __all__ = ["MODEL_ID_PATTERN", "ModelEntry", "ModelType", "Registry", "RegistryFile", "load_registry"]

@@ -100,7 +100,7 @@ class ModelConfig(BaseModel):
     Attributes:
         model: A path to a model file/folder (``.gguf`` file for llama.cpp, a ``save_pretrained``
             folder for transformers) or a known model id such as ``smollm2-135m-instruct``
-            (see :data:`llmhub_local.model_store.KNOWN_MODELS`). ``model_path`` is accepted as an
+            (see :data:`llmhub_local.runners.model_store.KNOWN_MODELS`). ``model_path`` is accepted as an
             alias, as in seed 003.
         backend: ``llama.cpp`` or ``transformers``; inferred from the model when left out.
         device: ``auto`` | ``cpu`` | ``cuda`` | ``mps``.

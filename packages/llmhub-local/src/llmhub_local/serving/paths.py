@@ -1,6 +1,8 @@
 """Where llmhub-local keeps its state: one home folder, overridable per call or by environment.
 
-``$LLMHUB_LOCAL_HOME``, else ``$XDG_DATA_HOME/llmhub/local``, else ``~/.local/share/llmhub/local``::
+``$LLMHUB_LOCAL_HOME``, else the user data folder of ``llmhub`` (platformdirs: on Linux
+``$XDG_DATA_HOME/llmhub`` or ``~/.local/share/llmhub``; on macOS ``~/Library/Application Support/llmhub``;
+on Windows ``%LOCALAPPDATA%\\llmhub``) plus ``local``::
 
     <home>/state.db            SQLite state store (models, envs, servers)
     <home>/models.yaml         the models registry (optional; the default models need none)
@@ -23,12 +25,13 @@ HOME_ENV = "LLMHUB_LOCAL_HOME"
 
 
 def default_home() -> Path:
-    """``$LLMHUB_LOCAL_HOME``, else ``$XDG_DATA_HOME/llmhub/local``, else ``~/.local/share/llmhub/local``."""
+    """``$LLMHUB_LOCAL_HOME``, else ``<platformdirs user data dir of llmhub>/local``."""
     explicit = os.environ.get(HOME_ENV)
     if explicit:
         return Path(explicit).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base).expanduser() / "llmhub" / "local"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("llmhub", appauthor=False)) / "local"
 
 
 def ensure_dir(path: Path) -> Path:
@@ -83,5 +86,12 @@ class LocalPaths:
         return self.logs / f"{model_id}.log"
 
     def env_dir(self, env_key: str) -> Path:
-        """The folder of a provisioned environment."""
-        return self.envs / env_key
+        """The folder of a provisioned environment.
+
+        Raises:
+            LLMConfigError: ``env_key`` is not a plain key (see
+                :func:`~llmhub_local.serving.envs.validate_env_key`): a path never leaves the home.
+        """
+        from llmhub_local.serving.envs import validate_env_key
+
+        return self.envs / validate_env_key(env_key)

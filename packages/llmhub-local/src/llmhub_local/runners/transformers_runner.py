@@ -29,12 +29,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from llmhub_local._deps import import_optional
-from llmhub_local._text import StopScanner
-from llmhub_local.base import BaseLLMRunner, FinishReason, Generation, GenerationParams, StreamPiece
-from llmhub_local.config import BackendType, DeviceType, DType, ModelConfig, QuantizationType
-from llmhub_local.devices import resolve_device
 from llmhub_local.errors import LLMInitializationError, UnsupportedOperationError
+from llmhub_local.runners._deps import import_optional
+from llmhub_local.runners._text import StopScanner
+from llmhub_local.runners.base import BaseLLMRunner, FinishReason, Generation, GenerationParams, StreamPiece
+from llmhub_local.runners.config import BackendType, DeviceType, DType, ModelConfig, QuantizationType
+from llmhub_local.runners.devices import resolve_device
 
 __all__ = ["TransformersRunner"]
 

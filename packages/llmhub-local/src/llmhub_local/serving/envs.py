@@ -29,24 +29,49 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from llmhub_local.config import BackendType
+from llmhub_local.errors import LLMConfigError
+from llmhub_local.runners.config import BackendType
 
 __all__ = [
     "LLAMA_CPP_PYTHON_VERSION",
     "TORCH_FIND_LINKS_ENV",
     "HardwareProfile",
     "InstallPlan",
+    "cached_llama_cpp_wheel",
     "default_plan",
     "detect_hardware",
+    "installed_llama_cpp",
+    "llama_cpp_plan",
     "local_torch_wheel",
     "resolve_env_key",
+    "validate_env_key",
     "wheel_cache_dirs",
 ]
 
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"
 
 _CUDA_VERSION = re.compile(r"CUDA Version:\s*(\d+)\.(\d+)")
+#: An environment key is one plain name (it becomes a folder under ``<home>/.envs``): lower-case
+#: letters, digits, ``-``, ``_`` and ``.``, starting with a letter or digit - never a path.
+_ENV_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+def validate_env_key(env_key: str) -> str:
+    """Return ``env_key`` when it is a plain key such as ``llamacpp-cpu``.
+
+    Raises:
+        LLMConfigError: anything else - a path (``../x``, ``/abs``, ``a/b``), ``..``, an empty
+            or over-long name, upper case or other characters. Nothing outside the local home is
+            ever written or deleted through an environment key.
+    """
+    if not isinstance(env_key, str) or not _ENV_KEY.fullmatch(env_key) or ".." in env_key:
+        raise LLMConfigError(
+            f"invalid environment key {env_key!r}: a key is one plain name such as 'llamacpp-cpu' or "
+            "'torch-cpu-transformers' (lower-case letters, digits, '-', '_', '.'; at most 64; no paths)"
+        )
+    return env_key
 
 
 @dataclass(frozen=True)
@@ -130,6 +155,10 @@ class InstallPlan:
             so a server runs there with the backend the environment pins.
         python: Interpreter to base the environment on (default: the running one).
         env: Extra environment variables for the install (e.g. ``CMAKE_ARGS``).
+        compiles: When installing compiles from source, what and how long it usually takes
+            (shown with the build's progress); ``None`` when nothing is compiled.
+        note: How the plan was chosen (e.g. "reusing llama-cpp-python 0.3.36 from ..."), shown
+            before provisioning starts.
     """
 
     env_key: str
@@ -140,6 +169,8 @@ class InstallPlan:
     link_host: bool = True
     python: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    compiles: str | None = None
+    note: str | None = None
 
 
 def wheel_cache_dirs() -> tuple[str, ...]:
@@ -173,16 +204,74 @@ def local_torch_wheel() -> tuple[tuple[str, ...], str | None]:
     return folders, None
 
 
-def default_plan(env_key: str) -> InstallPlan:
-    """The install plan of a known key (llama.cpp or transformers flavours)."""
-    if env_key.startswith("llamacpp-"):
+def installed_llama_cpp() -> str | None:
+    """The version of a llama-cpp-python the current interpreter can import, else ``None``."""
+    import importlib.metadata
+    import importlib.util
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        return None
+    try:
+        return importlib.metadata.version("llama-cpp-python")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def cached_llama_cpp_wheel(folders: tuple[str, ...] | None = None) -> Path | None:
+    """A llama-cpp-python wheel built for this interpreter and machine in the wheel cache.
+
+    The pinned version (:data:`LLAMA_CPP_PYTHON_VERSION`) is preferred, else the newest found.
+    """
+    tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    machine = platform.machine().lower()
+    found: list[tuple[bool, str, Path]] = []
+    for folder in wheel_cache_dirs() if folders is None else folders:
+        for wheel in Path(folder).glob("llama_cpp_python-*.whl"):
+            parts = wheel.name.removesuffix(".whl").split("-")
+            if len(parts) >= 5 and parts[2] == tag and (machine in parts[4].lower() or parts[4] == "any"):
+                found.append((parts[1] == LLAMA_CPP_PYTHON_VERSION, parts[1], wheel))
+    return max(found)[2] if found else None
+
+
+def llama_cpp_plan(env_key: str) -> InstallPlan:
+    """The plan of a ``llamacpp-*`` environment: reuse what is there before compiling.
+
+    1. a llama-cpp-python the current interpreter already imports (the host link makes it
+       importable in the environment: nothing is installed);
+    2. else a wheel in the wheel cache (``$LLMHUB_WHEEL_CACHE`` or ``~/.cache/llmhub/wheels``, where
+       ``nox -s local_gguf`` keeps its build);
+    3. else ``llama-cpp-python`` from PyPI, which compiles (6-17 min on 2 cores).
+    """
+    common: dict[str, Any] = {"env_key": env_key, "health_check": _LLAMA_HEALTH}
+    version = installed_llama_cpp()
+    if version is not None:
         return InstallPlan(
-            env_key=env_key,
-            requirements=(f"llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION}",),
-            find_links=wheel_cache_dirs(),
-            health_check=_LLAMA_HEALTH,
-            env={"CMAKE_ARGS": "-DLLAVA_BUILD=OFF"},
+            **common, note=f"reusing llama-cpp-python {version} installed for {sys.executable}"
         )
+    wheel = cached_llama_cpp_wheel()
+    if wheel is not None:
+        return InstallPlan(**common, requirements=(str(wheel),), note=f"installing the cached wheel {wheel}")
+    return InstallPlan(
+        **common,
+        requirements=(f"llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION}",),
+        env={"CMAKE_ARGS": "-DLLAVA_BUILD=OFF", "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 2)},
+        compiles=(
+            f"compiling llama-cpp-python {LLAMA_CPP_PYTHON_VERSION} from source: this usually takes "
+            "6-17 min on 2 cores (once; later provisions reuse a cached wheel or an installed copy)"
+        ),
+        note="no installed llama-cpp-python and no cached wheel found",
+    )
+
+
+def default_plan(env_key: str) -> InstallPlan:
+    """The install plan of a known key (llama.cpp or transformers flavours).
+
+    Raises:
+        LLMConfigError: ``env_key`` is not a plain key.
+    """
+    validate_env_key(env_key)
+    if env_key.startswith("llamacpp-"):
+        return llama_cpp_plan(env_key)
     match = re.fullmatch(r"torch-(cpu|mps|cu\d+)-transformers(-bnb)?", env_key)
     if match:
         device, bnb = match.groups()

@@ -1,4 +1,4 @@
-"""The server process: ``python -m llmhub_local.serve MODEL [--home DIR] [--host H] [--port P]``.
+"""The server process: ``python -m llmhub_local.serving.serve MODEL [--home DIR] [--host H] [--port P]``.
 
 Loads the model named in the registry, binds (the port is a hint), records itself in the state
 store as RUNNING with its pid and port, serves until SIGTERM/SIGINT, then records STOPPED. A
@@ -20,13 +20,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["API_KEY_ENV", "main", "run_server"]
-
-API_KEY_ENV = "LLMHUB_LOCAL_API_KEY"
+__all__ = ["main", "run_server"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m llmhub_local.serve", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m llmhub_local.serving.serve", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("model", help="registered model id")
     parser.add_argument("--home", type=Path, default=None, help="llmhub-local home (state, logs, envs)")
     parser.add_argument("--registry", type=Path, default=None, help="models registry file")
@@ -48,12 +48,12 @@ def run_server(
     max_queue: int | None = None,
 ) -> int:
     """Serve ``model`` in this process until a signal arrives; returns the exit code."""
-    from llmhub_local.factory import LLMRunnerFactory
-    from llmhub_local.manager import LocalManager
-    from llmhub_local.ports import LOOPBACK
-    from llmhub_local.processes import process_start_time
-    from llmhub_local.server import DEFAULT_MAX_QUEUE, LocalModelServer
-    from llmhub_local.state import ServerStatus
+    from llmhub_local.runners.factory import LLMRunnerFactory
+    from llmhub_local.serving.manager import API_KEY_ENV, LocalManager
+    from llmhub_local.serving.ports import LOOPBACK
+    from llmhub_local.serving.processes import process_start_time
+    from llmhub_local.serving.server import DEFAULT_MAX_QUEUE, LocalModelServer
+    from llmhub_local.serving.state_store import ServerStatus
     from llmhub_runtime.errors import LLMHubError
 
     manager = LocalManager(home=home, registry_path=registry)
@@ -99,7 +99,9 @@ def run_server(
                 api_key_required=api_key is not None,
                 last_error=None,
             )
-            logging.getLogger("llmhub_local.server").info("serving %s on %s", model_id, server.base_url)
+            logging.getLogger("llmhub_local.serving.server").info(
+                "serving %s on %s", model_id, server.base_url
+            )
 
         await server.serve(stopping, ready=ready)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import platform
 from typing import Any
 
-from llmhub_local.config import BackendType, DeviceType
 from llmhub_local.errors import LLMInitializationError
+from llmhub_local.runners.config import BackendType, DeviceType
 
 __all__ = ["choose_device", "llama_cpp_devices", "resolve_device", "torch_devices"]
 
