@@ -241,7 +241,13 @@ def test_long_steps_report_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     lines: list[str] = []
     paths = LocalPaths(tmp_path / "home")
     prov = Provisioner(paths, StateStore(paths.state_db), progress=lines.append)
-    slow = "import json, time; [print(f'[ {i}%] Building C object ggml.c', flush=True) or time.sleep(0.3) for i in (10, 50)]; print('{}')"
+    slow = (
+        "import time\n"
+        "for i in (10, 50):\n"
+        "    print(f'[ {i}%] Building C object ggml.c', flush=True)\n"
+        "    time.sleep(0.3)\n"
+        "print('{}')"
+    )
     prov.provision(InstallPlan("slowcheck-cpu", health_check=slow, link_host=False, note="a note"))
     assert lines[0] == "slowcheck-cpu: a note"
     ticks = [line for line in lines if "run the health check" in line]
