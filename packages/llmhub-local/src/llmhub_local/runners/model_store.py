@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Literal
 
 from llmhub_local.errors import MissingDependencyError, ModelFileError
-from llmhub_runtime.errors import UnknownModelError
 from llmhub_local.runners.config import BackendType
+from llmhub_runtime.errors import UnknownModelError
 
 __all__ = [
     "KNOWN_MODELS",
