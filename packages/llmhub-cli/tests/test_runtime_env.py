@@ -113,3 +113,16 @@ def test_env_sync(generated: Path) -> None:
     env.unlink()
     assert run("env", "sync").exit_code == 0
     assert env.read_text().startswith("# Environment variables")
+
+
+def test_runtime_show_refuses_an_unknown_provider_as_validate_does(project_dir: Path) -> None:
+    text = (
+        "project: x\nenv: dev\nproviders:\n  opnai: {env_key: OPENAI_API_KEY}\n"
+        "roles:\n  a: {provider: opnai, model: gpt-4.1, mode: chat}\n"
+    )
+    (project_dir / "llmhub.yaml").write_text(text)
+    shown = run("runtime", "show")
+    assert shown.exit_code == 1
+    assert "llmhub.yaml:4 providers.opnai: 'opnai' is not a provider id known to any-llm" in shown.stderr
+    assert "did you mean 'openai'" in shown.stderr
+    assert shown.stdout == ""

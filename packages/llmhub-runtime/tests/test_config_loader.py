@@ -224,15 +224,29 @@ def test_deep_nesting_is_a_config_error() -> None:
         parse_runtime_yaml("meta: " + "[" * 20000 + "]" * 20000 + "\n")
 
 
-def test_alias_bomb_in_meta_loads() -> None:
+def test_alias_bomb_is_refused_even_in_meta() -> None:
+    # meta is ignored by the runtime, but other tools (diff, --check, show) walk it.
     lines = ["meta:", "  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     previous = "a"
     for name in "bcdefghij":
         lines.append(f"  {name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]")
         previous = name
+    text = VALID + "\n".join(lines) + "\n"
+    with pytest.raises(ConfigError, match="YAML aliases expand this document") as info:
+        parse_runtime_yaml(text)
+    assert info.value.field == "meta"
+    assert info.value.line == text.splitlines().index("meta:") + 1
+
+
+def test_aliases_below_the_expansion_limit_load() -> None:
+    lines = ["meta:", "  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    previous = "a"
+    for name in "bcd":  # 10**4 leaves: well under the limit
+        lines.append(f"  {name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]")
+        previous = name
     config = parse_runtime_yaml(VALID + "\n".join(lines) + "\n")
     assert config.meta is not None
-    assert len(config.meta["j"]) == 10
+    assert len(config.meta["d"]) == 10
 
 
 def test_shared_anchor_stays_shared_and_is_not_recursion() -> None:

@@ -39,11 +39,16 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def read_text_or_none(path: Path) -> str | None:
-    """The file's text, or ``None`` when it does not exist."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    """The file's text, or ``None`` when it does not exist.
+
+    Read through the runtime's reader: a file that is not text, or too large, is a ``ConfigError``
+    naming it (never a ``UnicodeDecodeError``).
+    """
+    from llmhub_runtime.readers import read_text_file
+
+    if not path.exists() and not path.is_symlink():
         return None
+    return read_text_file(path).text
 
 
 def env_names(text: str) -> list[str]:

@@ -80,17 +80,19 @@ class RuntimeFile:
 
 
 def read_runtime(path: Path, *, check_provider_ids: bool = False) -> RuntimeFile:
-    """Read and validate ``llmhub.yaml`` (``ConfigError`` when invalid, CliError when missing)."""
-    from llmhub_runtime.config_loader import parse_runtime_yaml
-    from llmhub_runtime.yamldoc import load_yaml_text
+    """Read and validate ``llmhub.yaml`` (``ConfigError`` when invalid, CliError when missing).
+
+    The file is read and parsed once, through the runtime's safe reader (size, encoding, nesting
+    and alias limits).
+    """
+    from llmhub_runtime.config_loader import runtime_config_from_document
+    from llmhub_runtime.yamldoc import read_yaml_file
 
     source = display(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise CliError(
             f"{source}: file not found", hint="run `llmhub generate` to create it from llmhub.spec.yaml"
-        ) from None
-    config = parse_runtime_yaml(text, source=source, check_provider_ids=check_provider_ids)
-    data = load_yaml_text(text, source=source).data
-    return RuntimeFile(path=path, text=text, data=data, config=config)
+        )
+    document = read_yaml_file(source, empty_hint="project, env, providers, roles")
+    config = runtime_config_from_document(document, check_provider_ids=check_provider_ids)
+    return RuntimeFile(path=path, text=document.text, data=document.data, config=config)

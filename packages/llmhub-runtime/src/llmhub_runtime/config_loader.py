@@ -36,6 +36,7 @@ __all__ = [
     "load_runtime_config",
     "parse_runtime_config",
     "parse_runtime_yaml",
+    "runtime_config_from_document",
     "supported_provider_ids",
 ]
 
@@ -80,6 +81,18 @@ def parse_runtime_config(
             [ConfigProblem("", f"expected a mapping at the top level, got {describe_value(data)}")], source
         )
     return _validate(YamlDocument(data=dict(data), root=None, source=source or ""), check_provider_ids)
+
+
+def runtime_config_from_document(document: YamlDocument, *, check_provider_ids: bool = True) -> RuntimeConfig:
+    """Validate an ``llmhub.yaml`` already read with :func:`~llmhub_runtime.yamldoc.read_yaml_file`.
+
+    For callers that also need the document itself (its text, its ``meta``), so the file is read
+    and parsed once.
+
+    Raises:
+        ConfigError: The document is not a valid configuration (with lines and field paths).
+    """
+    return _validate(document, check_provider_ids)
 
 
 def supported_provider_ids() -> frozenset[str]:

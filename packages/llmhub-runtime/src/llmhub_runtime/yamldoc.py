@@ -24,14 +24,16 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from llmhub_runtime.errors import ConfigError, ConfigProblem, LocatedErrorFactory
+from llmhub_runtime.readers import MAX_TEXT_BYTES, read_text_file, too_large_message
 
 __all__ = [
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_VALUES",
     "FieldPath",
     "YamlDocument",
     "allowed_keys",
@@ -44,6 +46,12 @@ __all__ = [
 ]
 
 FieldPath = tuple[str | int, ...]
+
+#: Deepest nesting of mappings and lists accepted in a YAML document.
+MAX_YAML_DEPTH = 64
+#: Most values a document may hold once its aliases are expanded (checked only when it uses aliases;
+#: without them the size limit bounds the document).
+MAX_YAML_VALUES = 100_000
 
 
 def format_field_path(path: Sequence[str | int]) -> str:
@@ -97,37 +105,44 @@ class YamlDocument:
 
 
 def read_yaml_file(
-    path: str | os.PathLike[str], *, empty_hint: str = "", error: LocatedErrorFactory = ConfigError
+    path: str | os.PathLike[str],
+    *,
+    empty_hint: str = "",
+    error: LocatedErrorFactory = ConfigError,
+    max_bytes: int = MAX_TEXT_BYTES,
 ) -> YamlDocument:
     """Read a YAML file whose top level must be a mapping.
 
+    The file is read through :mod:`llmhub_runtime.readers` (size limit, UTF-8/UTF-16/UTF-32
+    detection) and parsed with the limits of :func:`load_yaml_text`.
+
     Raises:
-        ConfigError (or ``error``): missing, unreadable, non-UTF-8, invalid YAML, not a mapping.
+        ConfigError (or ``error``): missing, unreadable, too large, not text, invalid YAML, over a
+            nesting or alias limit, not a mapping.
     """
     source = os.fspath(path)
-    try:
-        raw = Path(source).read_bytes()
-    except FileNotFoundError:
-        raise error([ConfigProblem("", "file not found")], source) from None
-    except IsADirectoryError:
-        raise error([ConfigProblem("", "is a directory, not a file")], source) from None
-    except PermissionError:
-        raise error([ConfigProblem("", "permission denied")], source) from None
-    except OSError as e:
-        raise error([ConfigProblem("", f"cannot be read: {e.strerror or e}")], source) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        message = f"not valid UTF-8 text (bad byte at offset {e.start})"
-        raise error([ConfigProblem("", message, line)], source) from None
-    return load_yaml_text(text, source=source, empty_hint=empty_hint, error=error)
+    decoded = read_text_file(source, max_bytes=max_bytes, error=error)
+    return load_yaml_text(
+        decoded.text, source=source, empty_hint=empty_hint, error=error, max_bytes=max_bytes
+    )
 
 
 def load_yaml_text(
-    text: str, *, source: str, empty_hint: str = "", error: LocatedErrorFactory = ConfigError
+    text: str,
+    *,
+    source: str,
+    empty_hint: str = "",
+    error: LocatedErrorFactory = ConfigError,
+    max_bytes: int = MAX_TEXT_BYTES,
 ) -> YamlDocument:
-    """Parse YAML text whose top level must be a mapping (see :func:`read_yaml_file`)."""
+    """Parse YAML text whose top level must be a mapping (see :func:`read_yaml_file`).
+
+    Limits: at most ``max_bytes`` characters, :data:`MAX_YAML_DEPTH` levels of nesting, and (when
+    aliases are used) :data:`MAX_YAML_VALUES` values once every alias is expanded, so an alias
+    bomb is refused before anything walks it.
+    """
+    if len(text) > max_bytes:
+        raise error([ConfigProblem("", too_large_message(len(text), max_bytes))], source)
     data, root = _load_yaml(text, source, empty_hint, error)
     return YamlDocument(data=data, root=root, source=source, text=text)
 
@@ -157,16 +172,21 @@ def _load_yaml(text: str, source: str, empty_hint: str, error: LocatedErrorFacto
     from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt")
+    yaml.Composer = _depth_limited_composer()
     document = None
     try:
-        # Refuse unsupported tags and recursive aliases on the bare nodes, before anything is built.
+        # Parse once into nodes; refuse deep nesting (while composing), unsupported tags,
+        # recursive aliases and alias bombs on the bare nodes, then build from those same nodes.
         document = yaml.compose(text)
-        refused = _node_problem(document)
+        refused = _node_problem(document) or _expansion_problem(document)
         if refused is not None:
             path, mark, message = refused
             problem = ConfigProblem(format_field_path(path), message, mark.line + 1, mark.column + 1)
             raise error([problem], source)
-        root = yaml.load(text)
+        root = yaml.constructor.construct_document(document) if document is not None else None
+    except _TooDeepError as e:
+        message = f"YAML nesting is too deep (more than {MAX_YAML_DEPTH} levels)"
+        raise error([ConfigProblem("", message, e.mark.line + 1, e.mark.column + 1)], source) from None
     except ReaderError as e:
         line = text.count("\n", 0, e.position) + 1
         column = e.position - text.rfind("\n", 0, e.position)
@@ -191,7 +211,7 @@ def _load_yaml(text: str, source: str, empty_hint: str, error: LocatedErrorFacto
         raise error([ConfigProblem("", "YAML nesting is too deep")], source) from None
     except (ValueError, IndexError, KeyError, TypeError):
         # How ruamel fails on an explicitly tagged scalar of the wrong type (``!!int abc``).
-        raise error([_bad_tagged_scalar(yaml, document)], source) from None
+        raise error([_bad_tagged_scalar(YAML(typ="rt"), document)], source) from None
     if root is None:
         hint = f" (expected {empty_hint})" if empty_hint else ""
         raise error([ConfigProblem("", f"the file is empty{hint}")], source)
@@ -215,6 +235,82 @@ def _yaml_error_text(e: Any) -> str:
         context += f" (from line {begin.line + 1})"  # where an unclosed quote or bracket began
     parts = [p for p in (context, str(e.problem or "").strip()) if p]
     return "invalid YAML: " + ("; ".join(parts) if parts else "syntax error")
+
+
+class _TooDeepError(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__("too deep")
+        self.mark = mark
+
+
+def _depth_limited_composer() -> type[Any]:
+    """ruamel's composer, refusing nesting deeper than :data:`MAX_YAML_DEPTH` as it goes.
+
+    The composer recurses once per level; stopping it early means a 100,000-deep document costs a
+    clear message instead of a ``RecursionError`` (and works whatever ruamel version is installed).
+    """
+    from ruamel.yaml.composer import Composer
+
+    class DepthLimitedComposer(Composer):
+        _llmhub_depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            self._llmhub_depth += 1
+            try:
+                if self._llmhub_depth > MAX_YAML_DEPTH:
+                    raise _TooDeepError(self.parser.peek_event().start_mark)
+                return super().compose_node(parent, index)
+            finally:
+                self._llmhub_depth -= 1
+
+    return DepthLimitedComposer
+
+
+def _expansion_problem(document: Any) -> tuple[FieldPath, Any, str] | None:
+    """Refuse a document whose aliases expand it past :data:`MAX_YAML_VALUES` values.
+
+    The expanded size of each node is computed once (memoised by node), so this is linear in the
+    document even for an alias bomb, and it runs before any code walks the expanded data.
+    """
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    if document is None:
+        return None
+    sizes: dict[int, int] = {}
+    shared = False
+    # Iterative post-order walk (no recursion, whatever the shape).
+    stack: list[tuple[Any, bool]] = [(document, False)]
+    while stack:
+        node, expanded = stack.pop()
+        key = id(node)
+        if key in sizes and not expanded:
+            shared = True  # a node reached twice: an alias
+            continue
+        if isinstance(node, MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        else:
+            sizes[key] = 1
+            continue
+        if not expanded:
+            sizes[key] = 0  # placeholder: marks the node as being visited
+            stack.append((node, True))
+            stack.extend((child, False) for child in children)
+            continue
+        sizes[key] = min(1 + sum(sizes[id(child)] for child in children), MAX_YAML_VALUES + 1)
+    total = sizes[id(document)]
+    if shared and total > MAX_YAML_VALUES:
+        message = (
+            f"YAML aliases expand this document to more than {MAX_YAML_VALUES:,} values "
+            "(an alias bomb?); write the values out or use fewer aliases"
+        )
+        # Point at the first top-level entry that is too large on its own, if there is one.
+        for key, value in document.value if isinstance(document, MappingNode) else ():
+            if sizes[id(value)] > MAX_YAML_VALUES:
+                return (_node_key(key),), key.start_mark, message
+        return (), document.start_mark, message
+    return None
 
 
 def _node_problem(document: Any) -> tuple[FieldPath, Any, str] | None:

@@ -246,10 +246,12 @@ def status(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     from llmhub_cli._project import display, project
     from llmhub_cli._state import read_runtime
     from llmhub_runtime.errors import ConfigError
+    from llmhub_runtime.readers import read_text_file
 
     proj = project(ctx)
     spec_path = proj.require_spec()
-    spec_sha = hashlib.sha256(spec_path.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
+    spec_text = read_text_file(spec_path).text  # size and encoding checked, as the generator does
+    spec_sha = hashlib.sha256(spec_text.encode("utf-8")).hexdigest()
     info: dict[str, Any] = {
         "root": str(proj.root.resolve()),
         "spec": display(spec_path),

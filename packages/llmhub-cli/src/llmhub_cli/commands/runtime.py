@@ -30,7 +30,9 @@ def show(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     from llmhub_cli._project import project
     from llmhub_cli._state import read_runtime
 
-    runtime = read_runtime(project(ctx).runtime_path)
+    # Provider ids are checked as `python -m llmhub_runtime validate` does: an id any-llm does not
+    # know is an error here too, not a table that looks fine.
+    runtime = read_runtime(project(ctx).runtime_path, check_provider_ids=True)
     config = runtime.config
     roles_view = {name: _target(role) for name, role in config.roles.items()}
     payload: dict[str, Any] = {
