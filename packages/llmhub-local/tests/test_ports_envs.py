@@ -90,6 +90,7 @@ def test_llama_cpp_plan_reuses_an_installed_copy_then_a_cached_wheel(
     assert plan.link_host
     assert plan.compiles is None
     assert "reusing llama-cpp-python 0.3.36" in (plan.note or "")
+    assert plan.host_pins == ("llama-cpp-python==0.3.36",)  # still pinned in the constraints file
 
     monkeypatch.setattr(envs, "installed_llama_cpp", lambda: None)
     slot = tmp_path / "wheels" / "llama-cpp-python-0.3.36-abc"

@@ -5,6 +5,11 @@ calls go straight to ``llama_cpp.Llama`` (``create_completion`` / ``create_chat_
 the runner adds only the conversion to any-llm's types: ``bench/bench_local_gguf.py`` measures
 that against raw ``Llama`` on the same model, threads and prompt.
 
+Weight repacking ("extra buffer types") is turned off on CPUs that advertise AMX: ggml's AMX
+buffer crashes (SIGSEGV in the first decode) on virtual machines that expose the AMX flags, and it
+cannot be caught from Python. ``backend_options={"extra_buffers": True}`` turns it back on (or
+``False`` off everywhere); ``$LLMHUB_LLAMA_EXTRA_BUFFERS=1|0`` does the same for every runner.
+
 JSON-constrained output uses llama.cpp's grammar support through ``response_format``. Multimodal
 (LLaVA-style) chat is not offered: the recommended wheel build turns it off
 (``CMAKE_ARGS="-DLLAVA_BUILD=OFF"``), and only text content is accepted.
@@ -15,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any, ClassVar, cast
 
@@ -24,7 +30,9 @@ from llmhub_local.runners.base import BaseLLMRunner, Generation, GenerationParam
 from llmhub_local.runners.config import BackendType, DeviceType, ModelConfig
 from llmhub_local.runners.devices import resolve_device
 
-__all__ = ["LlamaCppRunner"]
+__all__ = ["EXTRA_BUFFERS_ENV", "LlamaCppRunner", "cpu_has_amx", "use_extra_buffers"]
+
+EXTRA_BUFFERS_ENV = "LLMHUB_LLAMA_EXTRA_BUFFERS"
 
 
 class LlamaCppRunner(BaseLLMRunner):
@@ -70,7 +78,11 @@ class LlamaCppRunner(BaseLLMRunner):
         }
         if c.seed is not None:
             kwargs["seed"] = c.seed
-        llm = self._llama_cpp.Llama(**kwargs)
+        extra_buffers = kwargs.pop("extra_buffers", None)
+        if extra_buffers is None:
+            extra_buffers = use_extra_buffers()
+        with _model_params(self._llama_cpp, use_extra_bufts=bool(extra_buffers)):
+            llm = self._llama_cpp.Llama(**kwargs)
         if c.chat_template is not None:
             llm.chat_handler = self._jinja_chat_handler(llm, c.chat_template)
         self._llm = llm
@@ -186,6 +198,55 @@ class LlamaCppRunner(BaseLLMRunner):
         out = self._llm.create_embedding(texts)
         vectors = [_pooled(item["embedding"]) for item in sorted(out["data"], key=lambda item: item["index"])]
         return vectors, int(out["usage"]["prompt_tokens"])
+
+
+def cpu_has_amx() -> bool:
+    """Whether this CPU advertises AMX tiles (Linux: ``/proc/cpuinfo``; elsewhere False)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return "amx_tile" in line.split()
+    except OSError:
+        pass
+    return False
+
+
+def use_extra_buffers() -> bool:
+    """The default for llama.cpp's weight repacking: ``$LLMHUB_LLAMA_EXTRA_BUFFERS``, else off with AMX."""
+    explicit = os.environ.get(EXTRA_BUFFERS_ENV, "").strip().lower()
+    if explicit in {"1", "true", "yes", "on"}:
+        return True
+    if explicit in {"0", "false", "no", "off"}:
+        return False
+    return not cpu_has_amx()
+
+
+_PARAMS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _model_params(llama_cpp: Any, *, use_extra_bufts: bool) -> Iterator[None]:
+    """Build ``Llama`` with ``use_extra_bufts`` set: ``Llama()`` takes no such argument, but reads
+    ``llama_model_default_params()`` (looked up on the bindings module) when it loads."""
+    bindings = getattr(llama_cpp, "llama_cpp", None)
+    original = getattr(bindings, "llama_model_default_params", None)
+    if use_extra_bufts or original is None:
+        yield
+        return
+
+    def patched() -> Any:
+        params = original()
+        if hasattr(params, "use_extra_bufts"):
+            params.use_extra_bufts = False
+        return params
+
+    with _PARAMS_LOCK:
+        bindings.llama_model_default_params = patched
+        try:
+            yield
+        finally:
+            bindings.llama_model_default_params = original
 
 
 def _pooled(embedding: list[Any]) -> list[float]:

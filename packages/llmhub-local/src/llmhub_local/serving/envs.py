@@ -159,6 +159,8 @@ class InstallPlan:
             (shown with the build's progress); ``None`` when nothing is compiled.
         note: How the plan was chosen (e.g. "reusing llama-cpp-python 0.3.36 from ..."), shown
             before provisioning starts.
+        host_pins: Requirements the environment takes from the host (through ``link_host``),
+            pinned in its constraints file beside what ``uv pip freeze`` lists.
     """
 
     env_key: str
@@ -171,6 +173,7 @@ class InstallPlan:
     env: Mapping[str, str] = field(default_factory=dict)
     compiles: str | None = None
     note: str | None = None
+    host_pins: tuple[str, ...] = ()
 
 
 def wheel_cache_dirs() -> tuple[str, ...]:
@@ -246,7 +249,9 @@ def llama_cpp_plan(env_key: str) -> InstallPlan:
     version = installed_llama_cpp()
     if version is not None:
         return InstallPlan(
-            **common, note=f"reusing llama-cpp-python {version} installed for {sys.executable}"
+            **common,
+            note=f"reusing llama-cpp-python {version} installed for {sys.executable}",
+            host_pins=(f"llama-cpp-python=={version}",),
         )
     wheel = cached_llama_cpp_wheel()
     if wheel is not None:

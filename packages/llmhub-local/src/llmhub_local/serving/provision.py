@@ -301,7 +301,8 @@ class Provisioner:
             raise ProvisionError(f"the health check of {plan.env_key} printed {info!r}, not a JSON object")
         frozen = self._run("freeze the versions", [self.uv, "pip", "freeze", "--python", str(target)], plan)
         header = f"# constraints of llmhub-local environment {plan.env_key} (uv pip freeze)\n"
-        (build / "constraints.txt").write_text(header + frozen, encoding="utf-8")
+        host = "".join(f"{pin}  # from the host interpreter\n" for pin in plan.host_pins)
+        (build / "constraints.txt").write_text(header + frozen + host, encoding="utf-8")
         return info
 
     def _link_host(self, target: Path) -> None:
