@@ -229,7 +229,7 @@ _PARAMS_LOCK = threading.Lock()
 def _model_params(llama_cpp: Any, *, use_extra_bufts: bool) -> Iterator[None]:
     """Build ``Llama`` with ``use_extra_bufts`` set: ``Llama()`` takes no such argument, but reads
     ``llama_model_default_params()`` (looked up on the bindings module) when it loads."""
-    bindings = getattr(llama_cpp, "llama_cpp", None)
+    bindings: Any = getattr(llama_cpp, "llama_cpp", None)
     original = getattr(bindings, "llama_model_default_params", None)
     if use_extra_bufts or original is None:
         yield
