@@ -18,7 +18,14 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-PACKAGES = ["llmhub-runtime", "llmhub-catalog", "llmhub-generator", "llmhub-local", "llmhub-cli"]
+PACKAGES = [
+    "llmhub-runtime",
+    "llmhub-catalog",
+    "llmhub-generator",
+    "llmhub-local",
+    "llmhub-cli",
+    "llmhub-testing",
+]
 #: Folder under packages/ -> distribution name (what ``uv run --package`` expects).
 DISTRIBUTIONS = {folder: folder for folder in PACKAGES} | {"llmhub-cli": "llmhub"}
 

@@ -70,7 +70,7 @@ PROMPT = (
 
 SERVER_CODE = """
 import sys
-from llmhub_runtime.testing import FakeOpenAIServer
+from llmhub_testing import FakeOpenAIServer
 server = FakeOpenAIServer().start()
 print(server.base_url, flush=True)
 sys.stdin.read()

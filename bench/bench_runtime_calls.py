@@ -2,7 +2,7 @@
 
 What is measured
     The wall time (``time.perf_counter_ns``) of one call, for N sequential calls per variant,
-    against one local OpenAI-compatible fake server (``llmhub_runtime.testing.FakeOpenAIServer``).
+    against one local OpenAI-compatible fake server (``llmhub_testing.FakeOpenAIServer``).
     The server runs in a **separate process** (a ``python -c`` child that starts it and prints its
     URL), so its request handling does not share the client's GIL: what differs between variants
     is client-side overhead only. The machine this was written on has 2 cores: one for the

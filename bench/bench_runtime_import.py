@@ -13,7 +13,7 @@ Part 1 - cold start (fresh interpreter per run)
     plus ``LLMHub(config_path=...)`` (loads a one-role ``llmhub.yaml``), and the whole path to a
     first answer: import + ``LLMHub(...)`` + one ``hub.completion`` vs import any_llm +
     ``AnyLLM.create("openai", ...)`` + one ``.completion``, both against the same fake
-    OpenAI-compatible server (``llmhub_runtime.testing.FakeOpenAIServer``), which runs in a
+    OpenAI-compatible server (``llmhub_testing.FakeOpenAIServer``), which runs in a
     process of its own for the whole benchmark.
 
     ``llmhub_runtime`` imports any-llm only on its first call, so the bare import ratio is

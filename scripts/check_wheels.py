@@ -6,12 +6,15 @@ Usage: ``python scripts/check_wheels.py dist`` (the ``wheels`` nox session build
    ruamel.yaml; every wheel in dist/ pins its llmhub siblings to exactly its own version.
 2. Installed alone into a fresh venv in a temporary directory, it pulls in none of typer, torch,
    transformers, llama-cpp-python, numpy or any sibling package.
-3. In that venv, importing it, loading a config and making a real call (against the stdlib fake
-   server it ships) imports none of those modules either.
+3. The wheel ships runtime code only: no test server (that lives in llmhub-testing).
+4. In that venv, importing it, loading a config and making a real call imports none of those
+   modules either. The call goes to llmhub-testing's fake server, installed from its own wheel
+   into a second fresh venv (which proves that wheel installs and runs on its own too).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -31,6 +34,9 @@ FORBIDDEN_DISTRIBUTIONS = {
     "llmhub-catalog",
     "llmhub-generator",
     "llmhub-local",
+    "llmhub-testing",
+    "starlette",
+    "uvicorn",
 }
 FORBIDDEN_MODULES = [
     "typer",
@@ -42,8 +48,28 @@ FORBIDDEN_MODULES = [
     "llmhub_generator",
     "llmhub_local",
     "llmhub_cli",
+    "llmhub_testing",
+    "starlette",
+    "uvicorn",
 ]
-SIBLINGS = {"llmhub", "llmhub-runtime", "llmhub-catalog", "llmhub-generator", "llmhub-local"}
+SIBLINGS = {
+    "llmhub",
+    "llmhub-runtime",
+    "llmhub-catalog",
+    "llmhub-generator",
+    "llmhub-local",
+    "llmhub-testing",
+}
+#: Modules of a test server that must not be in the runtime wheel.
+FORBIDDEN_RUNTIME_FILES = ("llmhub_runtime/testing.py", "llmhub_runtime/_fake", "llmhub_testing/")
+
+_SERVER = r"""
+import sys
+from llmhub_testing import FakeOpenAIServer
+with FakeOpenAIServer() as server:
+    print(server.base_url, flush=True)
+    sys.stdin.read()
+"""
 
 _PROBE = r"""
 import importlib.metadata as md, json, sys, tempfile, pathlib
@@ -53,19 +79,18 @@ installed = {d.metadata["Name"].lower().replace("_", "-") for d in md.distributi
 bad = sorted(installed & forbidden_dists)
 assert not bad, f"forbidden distributions installed: {bad}"
 import llmhub_runtime
-from llmhub_runtime.testing import FakeOpenAIServer
-with FakeOpenAIServer() as server:
-    path = pathlib.Path(tempfile.mkdtemp()) / "llmhub.yaml"
-    path.write_text(
-        "project: wheelcheck\nenv: ci\nproviders:\n"
-        "  openai: {env_key: WHEELCHECK_KEY, api_base: '%s', max_retries: 0}\n"
-        "roles:\n  llm.chat: {provider: openai, model: m, mode: chat}\n" % server.base_url
-    )
-    import os
-    os.environ["WHEELCHECK_KEY"] = "sk-wheelcheck-0000"
-    hub = llmhub_runtime.LLMHub(config_path=str(path), strict_env=True)
-    reply = hub.completion("llm.chat", [{"role": "user", "content": "ping"}])
-    assert "ping" in reply.choices[0].message.content, reply
+base_url = sys.argv[3]
+path = pathlib.Path(tempfile.mkdtemp()) / "llmhub.yaml"
+path.write_text(
+    "project: wheelcheck\nenv: ci\nproviders:\n"
+    "  openai: {env_key: WHEELCHECK_KEY, api_base: '%s', max_retries: 0}\n"
+    "roles:\n  llm.chat: {provider: openai, model: m, mode: chat}\n" % base_url
+)
+import os
+os.environ["WHEELCHECK_KEY"] = "sk-wheelcheck-0000"
+hub = llmhub_runtime.LLMHub(config_path=str(path), strict_env=True)
+reply = hub.completion("llm.chat", [{"role": "user", "content": "ping"}])
+assert "ping" in reply.choices[0].message.content, reply
 loaded = sorted(m for m in forbidden_modules if m in sys.modules)
 assert not loaded, f"forbidden modules imported: {loaded}"
 print(
@@ -110,38 +135,64 @@ def main(dist: Path) -> int:
                     f"{wheel.name}: requirement {requirement!r} is beyond"
                     f" {sorted(ALLOWED_RUNTIME_REQUIREMENTS)}"
                 )
+    with zipfile.ZipFile(runtime[0]) as archive:
+        shipped = [n for n in archive.namelist() if n.startswith(FORBIDDEN_RUNTIME_FILES)]
+    failures.extend(f"{runtime[0].name}: ships test code {name}" for name in shipped)
+    testing = [w for w in wheels if w.name.startswith("llmhub_testing-")]
+    if len(testing) != 1:
+        failures.append(f"expected exactly one llmhub_testing wheel in {dist}, found {len(testing)}")
     if failures:
         print("\n".join(failures), file=sys.stderr)
         return 1
-    print(f"{len(wheels)} wheels: requirements ok")
+    print(f"{len(wheels)} wheels: requirements ok; the runtime wheel ships no test server")
 
     with tempfile.TemporaryDirectory(prefix="llmhub-wheelcheck-") as tmp:
-        venv = Path(tmp) / "venv"
-        subprocess.run(["uv", "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
-        python = venv / "bin" / "python"
-        subprocess.run(
-            ["uv", "pip", "install", "--quiet", "--python", str(python), str(runtime[0])], check=True
-        )
-        import json
-
-        result = subprocess.run(
-            [
-                str(python),
-                "-c",
-                _PROBE,
-                json.dumps(sorted(FORBIDDEN_DISTRIBUTIONS)),
-                json.dumps(FORBIDDEN_MODULES),
-            ],
-            cwd=tmp,
-            capture_output=True,
+        python = _venv_with(Path(tmp) / "venv", runtime[0])
+        server_python = _venv_with(Path(tmp) / "server-venv", testing[0])
+        server = subprocess.Popen(
+            [str(server_python), "-c", _SERVER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             text=True,
-            check=False,
+            cwd=tmp,
         )
+        try:
+            assert server.stdout is not None
+            base_url = server.stdout.readline().strip()
+            if not base_url.startswith("http://127.0.0.1:"):
+                print(f"the llmhub-testing wheel's server did not start ({base_url!r})", file=sys.stderr)
+                return 1
+            result = subprocess.run(
+                [
+                    str(python),
+                    "-c",
+                    _PROBE,
+                    json.dumps(sorted(FORBIDDEN_DISTRIBUTIONS)),
+                    json.dumps(FORBIDDEN_MODULES),
+                    base_url,
+                ],
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        finally:
+            if server.stdin is not None:
+                server.stdin.close()
+            server.wait(timeout=30)
         sys.stdout.write(result.stdout)
         if result.returncode != 0:
             sys.stderr.write(result.stderr)
             return 1
     return 0
+
+
+def _venv_with(venv: Path, wheel: Path) -> Path:
+    """A fresh venv at ``venv`` with ``wheel`` (and its requirements) installed; its python."""
+    subprocess.run(["uv", "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(["uv", "pip", "install", "--quiet", "--python", str(python), str(wheel)], check=True)
+    return python
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run
-from llmhub_runtime.testing import FakeOpenAIServer
+from llmhub_testing import FakeOpenAIServer
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import FakeCatalog
 from llmhub_generator import GenerateOptions, Level, generate, parse_spec_yaml
-from llmhub_runtime.testing import FakeOpenAIServer
+from llmhub_testing import FakeOpenAIServer
 
 ROLE_DESCRIPTION = "Helps users with their accounts."
 

@@ -1,7 +1,7 @@
 """Shared fixtures: one fake OpenAI server per session (reset before each test) and hub builders.
 
 The hub tests use real components only: ``LLMHub`` -> the any-llm SDK -> the ``openai`` SDK ->
-HTTP on 127.0.0.1 -> :class:`~llmhub_runtime.testing.FakeOpenAIServer`.
+HTTP on 127.0.0.1 -> :class:`~llmhub_testing.FakeOpenAIServer`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from hub_helpers import ENV_KEY, SECRET_KEY, config_data, providers_for
 from llmhub_runtime import LLMHub, parse_runtime_config
-from llmhub_runtime.testing import FakeOpenAIServer
+from llmhub_testing import FakeOpenAIServer
 
 # Variables that would let any-llm find a key or an endpoint on its own and so mask what the
 # configuration says.

@@ -11,7 +11,7 @@ from any_llm import AuthenticationError
 from conftest import MakeHub
 from hub_helpers import ENV_KEY, SECRET_KEY, fallback, joined, providers_for, role, user
 from llmhub_runtime import LLMHub, ModeMismatchError, UnknownRoleError
-from llmhub_runtime.testing import FakeOpenAIServer, fake_embedding
+from llmhub_testing import FakeOpenAIServer, fake_embedding
 
 ROLES: dict[str, dict[str, Any]] = {
     "llm.inference": role("openai", "gpt-test", params={"temperature": 0.7, "max_tokens": 64}),

@@ -11,7 +11,7 @@ import pytest
 from conftest import MakeHub
 from hub_helpers import ENV_KEY, SECRET_KEY, joined, role, user
 from llmhub_runtime import LLMHub
-from llmhub_runtime.testing import FakeOpenAIServer, fake_embedding
+from llmhub_testing import FakeOpenAIServer, fake_embedding
 
 ROLES: dict[str, dict[str, Any]] = {
     "chat": role("openai", "chat-model", params={"temperature": 0.2}),

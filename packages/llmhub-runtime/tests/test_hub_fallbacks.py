@@ -11,7 +11,7 @@ from any_llm import AuthenticationError, InvalidRequestError, ProviderError, Rat
 from conftest import MakeHub
 from hub_helpers import drain, fallback, joined, providers_for, role, user
 from llmhub_runtime import CallResult, FallbacksExhaustedError, LLMHub
-from llmhub_runtime.testing import FakeOpenAIServer
+from llmhub_testing import FakeOpenAIServer
 
 CHAT = {
     "chat": role("openai", "primary", fallbacks=[fallback("llamacpp", "backup")]),

@@ -13,7 +13,7 @@ from any_llm import InvalidRequestError, ProviderError, RateLimitError
 from conftest import MakeHub
 from hub_helpers import drain, fallback, role, user
 from llmhub_runtime import CallContext, CallResult, LLMHub, LLMMode
-from llmhub_runtime.testing import FakeOpenAIServer
+from llmhub_testing import FakeOpenAIServer
 
 ROLES: dict[str, dict[str, Any]] = {
     "chat": role(

@@ -16,7 +16,7 @@ from any_llm import AuthenticationError
 from conftest import MakeHub
 from hub_helpers import ENV_KEY, SECRET_KEY, fallback, providers_for, role, user
 from llmhub_runtime import CallContext, CallResult, EnvVarMissingError, FallbacksExhaustedError, LLMHub
-from llmhub_runtime.testing import FakeOpenAIServer
+from llmhub_testing import FakeOpenAIServer
 
 WRONG_KEY = "sk-test-WRONG-0987654321"
 

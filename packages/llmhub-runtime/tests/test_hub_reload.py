@@ -11,7 +11,7 @@ import pytest
 from conftest import MakeHub
 from hub_helpers import ENV_KEY, SECRET_KEY, role, user, write_yaml
 from llmhub_runtime import ConfigError, EnvVarMissingError, LLMHub, LLMHubRuntimeError
-from llmhub_runtime.testing import FakeOpenAIServer
+from llmhub_testing import FakeOpenAIServer
 
 
 @pytest.fixture

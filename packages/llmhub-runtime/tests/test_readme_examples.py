@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from llmhub_runtime import parse_runtime_yaml
-from llmhub_runtime.testing import FakeOpenAIServer
+from llmhub_testing import FakeOpenAIServer
 
 ROOT = Path(__file__).resolve().parents[3]
 READMES = [ROOT / "README.md", ROOT / "packages" / "llmhub-runtime" / "README.md"]
@@ -61,3 +61,16 @@ def test_python_example_runs(where: str, code: str, tmp_path: Path, monkeypatch:
 def test_yaml_example_is_a_valid_runtime_config(where: str, text: str) -> None:
     config = parse_runtime_yaml(text, source=where)
     assert config.roles
+
+
+def test_llmhub_testing_readme_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """llmhub-testing's README shows the fake server behind a hub; its tests lack the runtime."""
+    readme = ROOT / "packages" / "llmhub-testing" / "README.md"
+    blocks = [
+        m.group(2) for m in FENCE.finditer(readme.read_text(encoding="utf-8")) if m.group(1) == "python"
+    ]
+    assert blocks
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for code in blocks:
+        exec(compile(code, str(readme), "exec"), {"__name__": "__readme__"})  # noqa: S102 - our own docs

@@ -1,4 +1,4 @@
-"""``llmhub_runtime.testing.FakeOpenAIServer`` on its own: raw HTTP and the raw ``openai`` client."""
+"""``llmhub_testing.FakeOpenAIServer`` on its own: raw HTTP and the raw ``openai`` client."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import json
 import math
 import socket
 import struct
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -18,8 +16,7 @@ from typing import Any
 import openai
 import pytest
 
-from hub_helpers import drain
-from llmhub_runtime.testing import FakeOpenAIServer, RecordedRequest, fake_embedding
+from llmhub_testing import FakeOpenAIServer, RecordedRequest, fake_embedding
 
 KEY = "sk-fake-server-key-0123456789"
 
@@ -52,6 +49,12 @@ def _post(
 def _get_health(conn: http.client.HTTPConnection) -> bytes:
     conn.request("GET", "/health")
     return conn.getresponse().read()
+
+
+def drain(stream: Any, into: list[Any]) -> None:
+    """Consume ``stream`` into ``into``, so that chunks delivered before a failure are kept."""
+    for chunk in stream:
+        into.append(chunk)
 
 
 def _user(content: Any) -> Any:
@@ -112,9 +115,12 @@ def test_invalid_arguments(server: FakeOpenAIServer) -> None:
         server.fail_model("m", 302)
 
 
-def test_not_imported_by_the_runtime_package() -> None:
-    code = "import sys, llmhub_runtime; sys.exit('llmhub_runtime.testing' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+def test_package_metadata() -> None:
+    import llmhub_testing
+
+    assert llmhub_testing.__version__ != "0.0.0"
+    assert set(llmhub_testing.__all__) >= {"FakeOpenAIServer", "RecordedRequest", "fake_embedding"}
+    assert all(hasattr(llmhub_testing, name) for name in llmhub_testing.__all__)
 
 
 # --------------------------------------------------------------------------- endpoints
