@@ -149,3 +149,28 @@ class _Broken:
 def test_bad_sources_are_clear_errors(source: Any, message: str) -> None:
     with pytest.raises(SourceError, match=message):
         load_catalog("bundled", extra_sources=[source])
+
+
+def test_fingerprint_parts_name_each_contribution(tmp_path: Path) -> None:
+    plain = load_catalog("bundled", overrides=False, extra_sources=[])
+    assert plain.fingerprint_parts == {"snapshot": plain.sha256}
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("exclude: ['openai/gpt-4.1-mini']\n")
+    moved = {**LOCAL_MODEL, "api_base": "http://127.0.0.1:9999/v1"}
+    first = load_catalog(
+        "bundled", overrides=overrides, extra_sources=[StaticSource("llmhub-local", [LOCAL_MODEL])]
+    )
+    second = load_catalog(
+        "bundled", overrides=overrides, extra_sources=[StaticSource("llmhub-local", [moved])]
+    )
+    parts = first.fingerprint_parts
+    assert parts["snapshot"] == plain.sha256
+    assert len(parts["overrides"]) == 64
+    assert list(parts["sources"]) == ["llmhub-local"]
+    assert list(parts["sources"]["llmhub-local"]) == ["llamacpp/smollm2-135m-instruct"]
+    # Only the changed record's digest moves; the rest of the parts stay, so a change can be named.
+    other = second.fingerprint_parts
+    assert other["snapshot"] == parts["snapshot"]
+    assert other["overrides"] == parts["overrides"]
+    assert other["sources"]["llmhub-local"] != parts["sources"]["llmhub-local"]
+    assert first.fingerprint != second.fingerprint

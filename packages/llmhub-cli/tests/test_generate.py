@@ -160,7 +160,8 @@ def test_check_detects_catalog_change(generated: Path) -> None:
     path.write_text("".join(lines))
     result = run("generate", "--check")
     assert result.exit_code == 1
-    assert "catalog changed" in result.stderr
+    assert "the catalog's content changed while its version stayed" in result.stderr
+    assert "fingerprint 0 -> " in result.stderr  # names both sides, never the same value twice
     assert "edited by hand" not in result.stderr  # meta is not part of the fingerprint
 
 

@@ -42,6 +42,7 @@ def test_runtime_diff(generated: Path) -> None:
         "spec_changed": False,
         "catalog_changed": False,
         "hand_edited": False,
+        "reasons": [],
     }
     assert "no differences" in run("runtime", "diff").stdout
     assert run("runtime", "diff", "--exit-code").exit_code == 0
@@ -52,6 +53,10 @@ def test_runtime_diff(generated: Path) -> None:
     assert report["only_in_spec"] == ["llm.new"]
     assert report["only_in_runtime"] == ["llm.embedding"]
     assert report["spec_changed"] is True
+    assert report["reasons"] == [
+        "llmhub.spec.yaml changed since llmhub.yaml was generated (not generated yet: llm.new)"
+        " (no longer in the spec: llm.embedding)"
+    ]
     assert "model" in report["changed"]["llm.inference"]
     human = run("runtime", "diff")
     assert "+ llm.new" in human.stdout

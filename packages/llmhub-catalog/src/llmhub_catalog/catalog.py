@@ -114,6 +114,26 @@ class Catalog:
         )
         return hashlib.sha256(extra.encode("utf-8")).hexdigest()
 
+    @property
+    def fingerprint_parts(self) -> dict[str, Any]:
+        """What :attr:`fingerprint` is made of, so that a change can be named, not just detected.
+
+        ``snapshot``: :attr:`sha256`; ``overrides``: digest of the user overrides applied (absent
+        when none); ``sources``: per extra source name (e.g. ``llmhub-local``), catalog id ->
+        short digest of that record (absent when no extra source gave a record).
+        """
+        parts: dict[str, Any] = {"snapshot": self.sha256}
+        if self._fingerprint_extra:
+            parts["overrides"] = self._fingerprint_extra
+        sources: dict[str, dict[str, str]] = {}
+        for record in self._extra:
+            dumped = json.dumps(record.model_dump(mode="json"), sort_keys=True)
+            digest = hashlib.sha256(dumped.encode("utf-8")).hexdigest()[:12]
+            sources.setdefault(record.source, {})[record.id] = digest
+        if sources:
+            parts["sources"] = {name: dict(sorted(ids.items())) for name, ids in sorted(sources.items())}
+        return parts
+
     # -- records --------------------------------------------------------------------------------
 
     @property

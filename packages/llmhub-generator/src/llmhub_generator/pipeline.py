@@ -24,10 +24,17 @@ from llmhub_generator.relax import filter_with_relaxation
 from llmhub_generator.scoring import rank, weights_for
 from llmhub_generator.select import Selection, Target, select
 from llmhub_generator.spec import LoadedSpec, Spec
-from llmhub_generator.view import CatalogLike, build_view
+from llmhub_generator.view import CatalogLike, CatalogView, build_view
 from llmhub_runtime import RuntimeConfig, parse_runtime_config
 
-__all__ = ["TOP_CANDIDATES", "GenerateOptions", "GenerationResult", "available_providers", "generate"]
+__all__ = [
+    "TOP_CANDIDATES",
+    "GenerateOptions",
+    "GenerationResult",
+    "available_providers",
+    "catalog_meta",
+    "generate",
+]
 
 #: How many ranked candidates per role the explanation keeps.
 TOP_CANDIDATES = 8
@@ -179,7 +186,7 @@ def generate(
     meta = {
         "generator": f"llmhub-generator {_version()}",
         "spec_sha256": loaded.sha256,
-        "catalog": {"version": view.version, "sha256": view.sha256},
+        "catalog": catalog_meta(view),
         "roles": meta_roles,
     }
     full_meta = finalize_meta(body, meta)
@@ -198,6 +205,18 @@ def generate(
     return GenerationResult(
         yaml_text=text, config=config, explain=explanation, needs=needs, warnings=tuple(warnings)
     )
+
+
+def catalog_meta(view: CatalogView) -> dict[str, Any]:
+    """``meta.catalog``: version and fingerprint, plus its parts when more than the snapshot.
+
+    ``parts`` (overrides, extra sources' records such as llmhub-local's models) lets freshness
+    checks say *what* changed; a plain snapshot needs none, which keeps those files unchanged.
+    """
+    entry: dict[str, Any] = {"version": view.version, "sha256": view.sha256}
+    if set(view.parts) - {"snapshot"}:
+        entry["parts"] = view.parts
+    return entry
 
 
 def available_providers(spec: Spec, environ: Mapping[str, str]) -> set[str]:

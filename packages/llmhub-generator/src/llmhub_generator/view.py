@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from llmhub_catalog.models import ModelRecord
 
@@ -42,12 +42,15 @@ class CatalogView:
         version: Catalog data version.
         sha256: Fingerprint of the catalog content (recorded in llmhub.yaml's meta).
         top_rating: Best Arena rating per category over the whole catalog.
+        parts: What ``sha256`` is made of (``Catalog.fingerprint_parts``: snapshot, overrides,
+            extra sources' records), recorded so that a later change can be named.
     """
 
     records: tuple[ModelRecord, ...]
     version: str
     sha256: str
     top_rating: dict[str, float] = field(default_factory=dict)
+    parts: dict[str, Any] = field(default_factory=dict)
 
     def find(self, provider: str, model: str) -> ModelRecord | None:
         """The record for ``provider``/``model``, if the catalog has it."""
@@ -72,6 +75,7 @@ def build_view(catalog: CatalogLike) -> CatalogView:
         version=catalog.version,
         sha256=catalog.fingerprint,
         top_rating=_top_ratings(records),
+        parts=dict(getattr(catalog, "fingerprint_parts", None) or {}),
     )
 
 

@@ -64,28 +64,20 @@ def _runtime_checks(proj: Project, loaded: Any, checks: list[Check]) -> Any:
         )
         return None
     checks.append(Check("runtime", "ok", f"{display(path)}: {len(runtime.config.roles)} role(s) load"))
-    if runtime.hand_edited:
-        checks.append(
-            Check(
-                "runtime edits",
-                "warn",
-                "llmhub.yaml was edited by hand since generation",
-                "move the change into llmhub.spec.yaml, then `llmhub generate --force`",
-            )
-        )
-    if loaded is not None:
-        missing = [r for r in loaded.spec.roles if r not in runtime.config.roles]
-        extra = [r for r in runtime.config.roles if r not in loaded.spec.roles]
-        if runtime.spec_sha256 != loaded.sha256 or missing or extra:
-            detail = "the spec changed since generation"
-            if missing:
-                detail += f"; not generated: {', '.join(missing)}"
-            if extra:
-                detail += f"; no longer in the spec: {', '.join(extra)}"
-            checks.append(Check("runtime in sync", "warn", detail, "run `llmhub generate`"))
-        else:
-            checks.append(Check("runtime in sync", "ok", "generated from the current spec"))
     return runtime
+
+
+def _freshness_checks(runtime: Any, loaded: Any, catalog: Any, checks: list[Check]) -> None:
+    """The same rule as `generate --check` and `runtime diff`, shown as warnings with their fix."""
+    from llmhub_cli._freshness import freshness
+
+    if runtime is None or loaded is None or catalog is None:
+        return
+    reasons = freshness(runtime, loaded, catalog)
+    for reason in reasons:
+        checks.append(Check("runtime in sync", "warn", reason.message, reason.fix))
+    if not reasons:
+        checks.append(Check("runtime in sync", "ok", "generated from the current spec and catalog"))
 
 
 def _key_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
@@ -108,18 +100,20 @@ def _key_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
             )
 
 
-def _catalog_check(runtime: Any, checks: list[Check]) -> None:
+def _catalog_check(loaded: Any, checks: list[Check]) -> Any:
+    """The catalog `generate` would use for this spec (local models included), and its age."""
     import datetime as dt
 
     from llmhub_catalog import CatalogError, load_catalog
+    from llmhub_cli._freshness import project_catalog
 
     try:
-        catalog = load_catalog()
+        catalog = project_catalog(loaded.spec) if loaded is not None else load_catalog()
     except CatalogError as exc:
         checks.append(
             Check("catalog", "fail", str(exc), "reinstall llmhub-catalog or `llmhub catalog refresh`")
         )
-        return
+        return None
     detail = f"{catalog.version} ({catalog.source}, {len(catalog)} models)"
     try:
         age = (dt.date.today() - dt.date.fromisoformat(catalog.version[:10])).days
@@ -133,15 +127,7 @@ def _catalog_check(runtime: Any, checks: list[Check]) -> None:
         )
     else:
         checks.append(Check("catalog", "ok", detail))
-    if runtime is not None and runtime.catalog_sha256 and runtime.catalog_sha256 != catalog.fingerprint:
-        checks.append(
-            Check(
-                "catalog in sync",
-                "warn",
-                f"llmhub.yaml was generated from catalog {runtime.catalog_version}",
-                "run `llmhub generate` to choose from the current catalog",
-            )
-        )
+    return catalog
 
 
 def _provision_leftovers(checks: list[Check]) -> None:
@@ -218,7 +204,8 @@ def doctor(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     loaded = _spec_checks(proj, checks)
     runtime = _runtime_checks(proj, loaded, checks)
     _key_checks(runtime, loaded, checks)
-    _catalog_check(runtime, checks)
+    catalog = _catalog_check(loaded, checks)
+    _freshness_checks(runtime, loaded, catalog, checks)
     _local_checks(runtime, loaded, checks)
     failed = [c for c in checks if c.status == "fail"]
 

@@ -10,28 +10,9 @@ import typer
 from llmhub_cli._output import Format, FormatOption
 
 if TYPE_CHECKING:
-    from llmhub_catalog import Catalog
     from llmhub_cli._state import RuntimeFile
-    from llmhub_generator import GenerationResult, Spec
-    from llmhub_generator.spec import LoadedSpec
 
-__all__ = ["freshness", "register", "update_env_example"]
-
-
-def freshness(existing: RuntimeFile | None, loaded: LoadedSpec, result: GenerationResult) -> list[str]:
-    """Why ``existing`` is out of date with the spec and catalog (empty: it is current)."""
-    if existing is None:
-        return ["llmhub.yaml does not exist"]
-    reasons = []
-    if existing.spec_sha256 != loaded.sha256:
-        reasons.append(f"{loaded.source} changed since llmhub.yaml was generated")
-    new_catalog = result.explain.catalog_sha256
-    if existing.catalog_sha256 != new_catalog:
-        old = existing.catalog_version or "unknown"
-        reasons.append(f"the catalog changed since generation ({old} -> {result.explain.catalog_version})")
-    if existing.hand_edited:
-        reasons.append("llmhub.yaml was edited by hand (or was not written by llmhub generate)")
-    return reasons
+__all__ = ["register", "update_env_example"]
 
 
 def update_env_example(path: Path, config: Any) -> bool:
@@ -96,6 +77,7 @@ def generate(
     from llmhub_cli._boundary import CliError
     from llmhub_cli._explain import render_explain, render_summary, summary_rows
     from llmhub_cli._files import atomic_write
+    from llmhub_cli._freshness import Reason, freshness, project_catalog
     from llmhub_cli._output import Output
     from llmhub_cli._progress import spinner
     from llmhub_cli._project import display, project
@@ -124,7 +106,8 @@ def generate(
         else None,
     )
     with spinner("choosing models..."):
-        result = run_generate(loaded, catalog_with_local_models(loaded.spec), options)
+        catalog = project_catalog(loaded.spec)
+        result = run_generate(loaded, catalog, options)
     explain_data = result.explain.to_dict()
     rows = summary_rows(result.config.meta, explain_data)
     warnings = list(result.warnings)
@@ -153,10 +136,19 @@ def generate(
             render_summary(console, rows)
 
     if check:
-        reasons = [unreadable] if unreadable else freshness(existing, loaded, result)
+        found = (
+            [Reason("unreadable", unreadable, "fix it, or run `llmhub generate --force` to replace it")]
+            if unreadable
+            else freshness(existing, loaded, catalog)
+        )
+        reasons = [r.message for r in found]
         if existing is not None and not reasons and existing.text != result.yaml_text:
             warnings.append("generating now would give a different file (generator or options differ)")
-        payload.update(up_to_date=not reasons, reasons=reasons)
+        # A hand-edited or invalid file needs --force; only then is plain `generate` the wrong advice.
+        fixes = [r.fix for r in found if r.kind in {"hand_edited", "unreadable"}] or [r.fix for r in found][
+            :1
+        ]
+        payload.update(up_to_date=not reasons, reasons=reasons, fix=fixes[0] if fixes else None)
         if out.is_json:
             out.data(payload)
         elif explain:
@@ -166,7 +158,7 @@ def generate(
         if reasons:
             for reason in reasons:
                 out.error(f"{display(target)} is stale: {reason}")
-            out.info("run `llmhub generate` to update it")
+            out.info(f"fix: {fixes[0]}")
             raise typer.Exit(1)
         out.success(f"{display(target)} is up to date with {loaded.source} and the catalog")
         return
@@ -224,21 +216,3 @@ def _generator_runtime(path: Path) -> Path | None:
     except ConfigError:
         return None  # reported by the freshness checks below; heuristics meanwhile
     return path if GENERATOR_ROLE in config.roles else None
-
-
-def catalog_with_local_models(spec: Spec) -> Catalog | None:
-    """The catalog plus llmhub-local's registered models, when the spec can use them.
-
-    Only a spec that enables the ``llamacpp`` provider looks at local models, and only when
-    llmhub-local is installed; otherwise ``None`` (the generator loads the usual catalog), so a
-    hosted-only project's output never depends on what is registered on this machine.
-    """
-    if "llamacpp" not in spec.enabled_providers():
-        return None
-    try:
-        from llmhub_local.serving.catalog_source import LocalModelsSource
-    except ImportError:
-        return None
-    from llmhub_catalog import load_catalog, registered_sources
-
-    return load_catalog(extra_sources=[*registered_sources(), LocalModelsSource()])

@@ -110,6 +110,7 @@ def diff(
     """Compare llmhub.yaml with the spec: roles only in one of them, and for shared roles what
     `llmhub generate` would change (provider, model, params, fallbacks); says whether the spec
     changed since generation."""
+    from llmhub_cli._freshness import freshness, project_catalog
     from llmhub_cli._output import Output
     from llmhub_cli._progress import spinner
     from llmhub_cli._project import project
@@ -120,15 +121,16 @@ def diff(
     loaded = load_project_spec(proj)
     runtime = read_runtime(proj.runtime_path)
     with spinner("generating for comparison..."):
-        from llmhub_cli.commands.generate import catalog_with_local_models
-
-        result = generate(loaded, catalog_with_local_models(loaded.spec), GenerateOptions(no_llm=True))
+        catalog = project_catalog(loaded.spec)
+        result = generate(loaded, catalog, GenerateOptions(no_llm=True))
     current = {name: _target(role) for name, role in runtime.config.roles.items()}
     fresh = {name: _target(role) for name, role in result.config.roles.items()}
     report = role_diff(list(loaded.spec.roles), current, fresh)
-    report["spec_changed"] = runtime.spec_sha256 != loaded.sha256
-    report["catalog_changed"] = runtime.catalog_sha256 != result.explain.catalog_sha256
-    report["hand_edited"] = runtime.hand_edited
+    reasons = freshness(runtime, loaded, catalog)
+    report["spec_changed"] = any(r.kind == "spec" for r in reasons)
+    report["catalog_changed"] = any(r.kind == "catalog" for r in reasons)
+    report["hand_edited"] = any(r.kind == "hand_edited" for r in reasons)
+    report["reasons"] = [r.message for r in reasons]
     different = bool(report["only_in_spec"] or report["only_in_runtime"] or report["changed"])
 
     def human(console: Any) -> None:
@@ -149,13 +151,9 @@ def diff(
             console.print(
                 f"  {escape(role)}  {escape(current[role]['provider'])}/{escape(current[role]['model'])}"
             )
-        if report["spec_changed"]:
-            console.print("the spec changed since llmhub.yaml was generated")
-        if report["catalog_changed"]:
-            console.print("the catalog changed since llmhub.yaml was generated")
-        if report["hand_edited"]:
-            console.print("llmhub.yaml was edited by hand (or not written by llmhub generate)")
-        if not different and not report["spec_changed"]:
+        for reason in reasons:
+            console.print(escape(reason.message))
+        if not different and not reasons:
             console.print("no differences")
 
     Output(fmt).data(report, human)
