@@ -13,6 +13,7 @@ from llmhub_runtime import (
     ErrorCategory,
     LLMHubError,
     LLMHubRuntimeError,
+    NotWritableError,
     UnknownModelError,
     parse_runtime_yaml,
 )
@@ -21,6 +22,7 @@ USAGE = {
     "ConfigError",
     "EnvVarMissingError",
     "ModeMismatchError",
+    "NotWritableError",
     "ProviderUnavailableError",
     "UnknownModelError",
     "UnknownProviderError",
@@ -42,7 +44,7 @@ def test_every_runtime_error_has_the_root_and_a_category() -> None:
     for cls in classes:
         expected = ErrorCategory.USAGE if cls.__name__ in USAGE else ErrorCategory.FAILURE
         assert cls.category is expected, cls.__name__
-        if cls not in (LLMHubError, UnknownModelError):
+        if cls not in (LLMHubError, UnknownModelError, NotWritableError):
             assert issubclass(cls, LLMHubRuntimeError), cls.__name__
 
 

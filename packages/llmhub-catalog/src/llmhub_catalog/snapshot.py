@@ -6,8 +6,9 @@ A snapshot file is two parts separated by the first newline:
 2. the *payload*: compact JSON ``{"format", "version", "sources", "counts", "arena", "models"}``.
 
 ``sha256`` is the SHA-256 of the payload bytes, checked on every load, so a truncated or
-corrupted file is detected before it is used. Files are written atomically (temporary file in
-the same directory, fsync, rename): a reader sees the old file or the new one, never half of one.
+corrupted file is detected before it is used. Files are written atomically
+(:func:`llmhub_runtime.atomic.atomic_write`: temporary file in the same directory, fsync, rename):
+a reader sees the old file or the new one, never half of one.
 Same inputs give the same bytes (sorted keys, no clock in the payload), hence the same sha256.
 
 This module uses only the standard library: loading a snapshot does not import pydantic.
@@ -15,11 +16,8 @@ This module uses only the standard library: loading a snapshot does not import p
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from llmhub_catalog.errors import SnapshotError
+from llmhub_runtime.atomic import atomic_writer
 
 __all__ = [
     "BUNDLED_SNAPSHOT",
@@ -155,20 +154,8 @@ def write_snapshot(path: str | Path, payload: Mapping[str, Any], **header: Any) 
         "counts": payload.get("counts"),
         **header,
     }
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(json.dumps(head, sort_keys=True, separators=(",", ":")).encode("utf-8"))
-            handle.write(b"\n")
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the snapshot is not secret
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_writer(path, binary=True) as handle:
+        handle.write(json.dumps(head, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+        handle.write(b"\n")
+        handle.write(body)
     return digest

@@ -1,41 +1,22 @@
-"""Writing files without ever leaving a half-written one, and the ``.env.example`` format."""
+"""Reading project files, and the ``.env.example`` format.
+
+Files are written with :func:`llmhub_runtime.atomic.atomic_write` (atomic, keeps modes, refuses
+read-only files, writes through symlinks).
+"""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["atomic_write", "merge_env_example", "read_text_or_none"]
+__all__ = ["merge_env_example", "read_text_or_none"]
 
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 _HEADER = (
     "# Environment variables read by llmhub.yaml (written by llmhub; names only).\n"
     "# Copy to .env or export them in your shell; never commit real keys.\n"
 )
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``.
-
-    Readers see the old file or the new one, never a mix; the file mode of an existing file is kept.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_text_or_none(path: Path) -> str | None:

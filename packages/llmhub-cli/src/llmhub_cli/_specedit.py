@@ -252,9 +252,9 @@ class SpecDocument:
 
     def save(self) -> str:
         """Validate the edited spec and write it atomically; returns the new text."""
-        from llmhub_cli._files import atomic_write
         from llmhub_generator.errors import SpecError
         from llmhub_generator.spec import parse_spec_yaml
+        from llmhub_runtime.atomic import atomic_write
 
         text = self.dump()
         try:

@@ -18,7 +18,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -107,13 +106,12 @@ class NeedsCache:
 
     def put(self, key: str, suggestion: Suggestion) -> None:
         """Store ``suggestion`` (best effort: a read-only cache dir only costs a re-ask later)."""
+        from llmhub_runtime.atomic import atomic_write
+
+        data = json.dumps(suggestion.model_dump(exclude_none=True, mode="json"), sort_keys=True)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(suggestion.model_dump(exclude_none=True, mode="json"), handle, sort_keys=True)
-            os.replace(tmp, self.directory / f"{key}.json")
-        except OSError as e:
+            atomic_write(self.directory / f"{key}.json", data)
+        except OSError as e:  # NotWritableError is one too
             logger.warning("could not write the needs cache in %s: %s", self.directory, e)
 
 

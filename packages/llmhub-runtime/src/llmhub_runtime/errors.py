@@ -43,6 +43,7 @@ __all__ = [
     "LLMHubRuntimeError",
     "LocatedErrorFactory",
     "ModeMismatchError",
+    "NotWritableError",
     "ProviderUnavailableError",
     "UnknownModelError",
     "UnknownProviderError",
@@ -167,6 +168,24 @@ class UnknownModelError(LLMHubError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class NotWritableError(LLMHubError, PermissionError):
+    """A file LLMHub was asked to replace is read-only, or its folder cannot be written.
+
+    Raised by :mod:`llmhub_runtime.atomic` before anything is written; also a ``PermissionError``.
+
+    Attributes:
+        path: The file, as given.
+        reason: Why it cannot be written.
+    """
+
+    category = ErrorCategory.USAGE
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {path}: {reason}")
 
 
 class LLMHubRuntimeError(LLMHubError):

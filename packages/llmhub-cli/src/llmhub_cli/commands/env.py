@@ -82,9 +82,10 @@ def sync(
     ] = False,
 ) -> None:
     """Add every env_key variable to .env.example (existing lines are kept; values are never written)."""
-    from llmhub_cli._files import atomic_write, merge_env_example, read_text_or_none
+    from llmhub_cli._files import merge_env_example, read_text_or_none
     from llmhub_cli._output import Output
     from llmhub_cli._project import display, project
+    from llmhub_runtime.atomic import atomic_write
 
     proj = project(ctx)
     _, entries = required_variables(proj)

@@ -17,7 +17,8 @@ __all__ = ["register", "update_env_example"]
 
 def update_env_example(path: Path, config: Any) -> bool:
     """Add the env_key of every provider in ``config`` to ``path``; True when the file changed."""
-    from llmhub_cli._files import atomic_write, merge_env_example, read_text_or_none
+    from llmhub_cli._files import merge_env_example, read_text_or_none
+    from llmhub_runtime.atomic import atomic_write
 
     variables = [(name, p.env_key) for name, p in config.providers.items() if p.env_key]
     existing = read_text_or_none(path)
@@ -76,7 +77,6 @@ def generate(
     """
     from llmhub_cli._boundary import CliError
     from llmhub_cli._explain import render_explain, render_summary, summary_rows
-    from llmhub_cli._files import atomic_write
     from llmhub_cli._freshness import Reason, freshness, project_catalog
     from llmhub_cli._output import Output
     from llmhub_cli._progress import spinner
@@ -85,6 +85,7 @@ def generate(
     from llmhub_cli._state import load_project_spec, read_runtime
     from llmhub_generator import GenerateOptions
     from llmhub_generator import generate as run_generate
+    from llmhub_runtime.atomic import atomic_write
     from llmhub_runtime.errors import ConfigError
 
     if generator_model is not None and (":" not in generator_model or generator_model.startswith(":")):

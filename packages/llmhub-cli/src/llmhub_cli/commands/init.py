@@ -24,9 +24,10 @@ def init(
 
     Refuses to replace an existing spec unless --force is given. Existing .env.example lines are kept.
     """
-    from llmhub_cli._files import atomic_write, merge_env_example, read_text_or_none
+    from llmhub_cli._files import merge_env_example, read_text_or_none
     from llmhub_cli._output import Output
     from llmhub_cli._starter import STARTER_PROVIDERS, project_name, starter_spec
+    from llmhub_runtime.atomic import atomic_write
 
     out = Output()
     proj = project(ctx, walk_up=False)

@@ -28,7 +28,6 @@ import importlib.util
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Literal
 
 from llmhub_local.errors import MissingDependencyError, ModelFileError
 from llmhub_local.runners.config import BackendType
+from llmhub_runtime.atomic import atomic_directory, atomic_write, atomic_writer
 from llmhub_runtime.errors import UnknownModelError
 
 __all__ = [
@@ -273,33 +273,25 @@ def _locate_parts(known: KnownModel) -> list[Path]:
 
 def _concatenate_atomically(sources: Iterable[Path], target: Path, expected: str, model_id: str) -> None:
     digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for source in sources:
-                with source.open("rb") as f:
-                    while block := f.read(_CHUNK):
-                        digest.update(block)
-                        out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
+    with atomic_writer(target, binary=True) as out:
+        for source in sources:
+            with source.open("rb") as f:
+                while block := f.read(_CHUNK):
+                    digest.update(block)
+                    out.write(block)
         actual = digest.hexdigest()
-        if actual != expected:
+        if actual != expected:  # raised inside the block: the target is not touched
             raise ModelFileError(
                 f"the weights of {model_id!r} do not match their pinned checksum "
                 f"(sha256 {actual}, expected {expected}); the package files are corrupt or a "
                 "different version; nothing was written to the cache"
             )
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     _write_stamp(target, expected)
 
 
 def _copy_folder_atomically(source: Path, target: Path, known: KnownModel) -> None:
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
-    try:
+    # A stale or unverified copy at ``target`` is replaced whole.
+    with atomic_directory(target) as tmp:
         shutil.copytree(source, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
         checked = tmp / (known.source.checked_file or "")
         actual = sha256_file(checked) if checked.is_file() else "missing"
@@ -309,15 +301,6 @@ def _copy_folder_atomically(source: Path, target: Path, known: KnownModel) -> No
                 f"checksum (sha256 {actual}, expected {known.source.sha256}); nothing was written "
                 "to the cache"
             )
-        if target.exists():  # a stale or unverified copy: replace it whole
-            shutil.rmtree(target)
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            if not target.exists():  # another process won the race only if the target is there now
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     _write_stamp(target / (known.source.checked_file or ""), known.source.sha256)
 
 
@@ -328,10 +311,7 @@ def _stamp_path(path: Path) -> Path:
 def _write_stamp(path: Path, sha256: str) -> None:
     stat = path.stat()
     data = {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    stamp = _stamp_path(path)
-    tmp = stamp.with_name(stamp.name + ".tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, stamp)
+    atomic_write(_stamp_path(path), json.dumps(data))
 
 
 def _stamp_matches(path: Path, sha256: str) -> bool:

@@ -22,8 +22,6 @@ import contextlib
 import importlib
 import json
 import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,19 +169,14 @@ class TransformersRunner(BaseLLMRunner):
         Loading a GGUF file through transformers dequantizes it, which is slow; the folder
         written here reloads in a second or two.
         """
+        from llmhub_runtime.atomic import atomic_directory
+
         self.load()
         destination = Path(target)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".tmp"))
-        try:
+        with atomic_directory(destination) as tmp:
             with _dequantized_for_saving(self._model):
                 self._model.save_pretrained(tmp)
             self._tokenizer.save_pretrained(tmp)
-            if destination.exists():
-                shutil.rmtree(destination)
-            os.replace(tmp, destination)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         return destination
 
     # -- generation ----------------------------------------------------------------------------
