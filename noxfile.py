@@ -41,10 +41,20 @@ def _env(name: str) -> dict[str, str]:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check + ruff format --check, and the lockstep-version check."""
+    """ruff check + ruff format --check, the dependency check, and the lockstep-version check.
+
+    The dependency check runs deptry on each package's source against that package's own
+    pyproject.toml: it fails when a package imports something it does not declare (even if a
+    sibling brings it in) or declares something it never imports. deptry runs in an environment
+    holding every package, so it can map distributions to their import names.
+    """
     run = ("uv", "run", "--frozen", "--isolated", "--only-group", "lint")
     session.run(*run, "ruff", "check", ".", env=_env("lint"))
     session.run(*run, "ruff", "format", "--check", ".", env=_env("lint"))
+    deps = ("uv", "run", "--frozen", "--all-packages", "--all-extras", "--group", "lint", "deptry")
+    for package in PACKAGES:
+        folder = f"packages/{package}"
+        session.run(*deps, "--config", f"{folder}/pyproject.toml", f"{folder}/src", env=_env("deps"))
     session.run("python", "scripts/check_versions.py", external=True)
 
 
