@@ -1,7 +1,7 @@
 """Live refresh: fetch models.dev and an Arena table, normalise, check, and cache.
 
 :func:`refresh_catalog` downloads ``https://models.dev/api.json`` and an Arena ratings table
-over HTTP (stdlib ``urllib``, with a per-request deadline), runs the same normaliser as the
+over HTTP (httpx, with a per-request deadline), runs the same normaliser as the
 bundled snapshot, and only then replaces the cache, atomically. Anything wrong (a connection
 error, an HTTP error status, a timeout, truncated or invalid JSON, an empty or implausibly small
 result) raises :class:`~llmhub_catalog.errors.RefreshError` and leaves the cache as it was.
@@ -16,13 +16,10 @@ ratings, in which case quality tiers fall back to the family/default rules.
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,29 +63,27 @@ def fetch_json(url: str, *, timeout: float) -> Any:
     """
     if not url.startswith(("http://", "https://")):
         raise RefreshError(f"{url}: only http(s) URLs can be fetched")
+    import httpx  # imported here: loading the catalog needs no HTTP client
+
     deadline = time.monotonic() + timeout
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url, headers={"User-Agent": "llmhub-catalog", "Accept": "application/json"}
-    )
+    headers = {"User-Agent": "llmhub-catalog", "Accept": "application/json"}
+    chunks: list[bytes] = []
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) URLs only
-            chunks: list[bytes] = []
+        with httpx.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
+            if response.is_error:
+                raise RefreshError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
             size = 0
-            while True:
+            for chunk in response.iter_bytes(256 * 1024):
                 if time.monotonic() > deadline:
                     raise RefreshError(f"{url}: timed out after {timeout:g} s")
-                chunk = response.read(256 * 1024)
-                if not chunk:
-                    break
                 size += len(chunk)
                 if size > _MAX_BYTES:
                     raise RefreshError(f"{url}: response larger than {_MAX_BYTES} bytes")
                 chunks.append(chunk)
-    except urllib.error.HTTPError as exc:
-        raise RefreshError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise RefreshError(f"{url}: {type(exc).__name__}: {reason}") from exc
+    except httpx.TimeoutException as exc:
+        raise RefreshError(f"{url}: timed out after {timeout:g} s ({type(exc).__name__})") from exc
+    except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+        raise RefreshError(f"{url}: {type(exc).__name__}: {exc}") from exc
     body = b"".join(chunks)
     if not body.strip():
         raise RefreshError(f"{url}: empty response")

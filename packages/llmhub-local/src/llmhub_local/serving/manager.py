@@ -15,14 +15,13 @@ environments (which interpreter runs a model) and the server process (:mod:`llmh
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+import httpx
 
 from llmhub_local.errors import ServerError
 from llmhub_local.serving.envs import HardwareProfile, detect_hardware, resolve_env_key
@@ -42,10 +41,11 @@ def probe_health(base_url: str, *, timeout: float = 2.0) -> bool:
     """Whether ``<server>/health`` answers ``{"status": "ok"}`` (``base_url`` ends in ``/v1``)."""
     url = base_url.removesuffix("/v1") + "/health"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback http
-            return bool(json.loads(response.read()).get("status") == "ok")
-    except (OSError, ValueError, urllib.error.URLError):
+        response = httpx.get(url, timeout=timeout)
+        data = response.json() if response.is_success else None
+    except (OSError, ValueError, httpx.HTTPError):
         return False
+    return isinstance(data, dict) and data.get("status") == "ok"
 
 
 class LocalManager:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from llmhub_local.errors import ToolCallError
 from llmhub_local.serving.manager import LocalManager, probe_health
@@ -88,16 +88,10 @@ def env_test(manager: LocalManager, env_key: str) -> dict[str, Any]:
 def _post(
     base_url: str, path: str, body: dict[str, Any], api_key: str | None, timeout: float
 ) -> dict[str, Any]:
-    request = urllib.request.Request(  # noqa: S310 - the server's own loopback URL
-        base_url + path,
-        data=json.dumps(body).encode(),
-        headers={
-            "Content-Type": "application/json",
-            **({"Authorization": f"Bearer {api_key}"} if api_key else {}),
-        },
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-        document: dict[str, Any] = json.loads(response.read())
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    response = httpx.post(base_url + path, json=body, headers=headers, timeout=timeout)
+    response.raise_for_status()
+    document: dict[str, Any] = response.json()
     return document
 
 
@@ -159,7 +153,7 @@ def model_smoke(
                 report["generate_ok"] = bool((out["choices"][0]["message"].get("content") or "").strip())
             if not report["generate_ok"]:
                 report["errors"].append("the model returned nothing")
-        except (OSError, ValueError, KeyError, IndexError, urllib.error.URLError) as e:
+        except (OSError, ValueError, KeyError, IndexError, httpx.HTTPError) as e:
             report["errors"].append(f"generation failed: {e}")
     report["status"] = (
         "PASS" if not report["errors"] and report["generate_ok"] and report["health_ok"] else "FAIL"
@@ -220,7 +214,7 @@ def tools_smoke(
         try:
             out = _post(record.base_url, "/chat/completions", body, api_key, timeout)
             text = out["choices"][0]["message"].get("content") or ""
-        except (OSError, ValueError, KeyError, IndexError, urllib.error.URLError) as e:
+        except (OSError, ValueError, KeyError, IndexError, httpx.HTTPError) as e:
             report["errors"].append(f"the chat request failed: {e}")
             return report
         try:
