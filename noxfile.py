@@ -28,6 +28,8 @@ PACKAGES = [
 ]
 #: Folder under packages/ -> distribution name (what ``uv run --package`` expects).
 DISTRIBUTIONS = {folder: folder for folder in PACKAGES} | {"llmhub-cli": "llmhub"}
+#: Extras a package's fast tests need (llmhub-local's server tests run the real Starlette/uvicorn app).
+TEST_EXTRAS = {"llmhub-local": ["server"]}
 
 nox.options.default_venv_backend = "none"
 nox.options.sessions = ["lint", "typecheck", "tests", "tests_cli_local", "wheels"]
@@ -89,6 +91,7 @@ def tests(session: nox.Session, package: str) -> None:
         "--exact",
         "--package",
         DISTRIBUTIONS[package],
+        *[arg for extra in TEST_EXTRAS.get(package, []) for arg in ("--extra", extra)],
         "--group",
         "dev",
         "pytest",
@@ -245,7 +248,7 @@ def _local_env(session: nox.Session, name: str, extras: list[str]) -> tuple[dict
         "llmhub-local",
         "--group",
         "dev",
-        *[arg for extra in extras for arg in ("--extra", extra)],
+        *[arg for extra in [*extras, "server"] for arg in ("--extra", extra)],
         env=env,
         external=True,
     )

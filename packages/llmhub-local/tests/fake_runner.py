@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from llmhub_local import BackendType, BaseLLMRunner, Generation, GenerationParams, StreamPiece
+from llmhub_local.errors import ContextLengthError
 from llmhub_local.runners._text import StopScanner
 
 SCRIPT = ["Paris", " is", " the", " capital", " of", " France", ".", " END", " more", " words"]
@@ -35,6 +37,13 @@ class FakeRunner(BaseLLMRunner):
     def _pieces(self, prompt: str, params: GenerationParams) -> Iterator[StreamPiece]:
         if self.fail_on_generate is not None:
             raise self.fail_on_generate
+        words = len(prompt.split())
+        if words > self.config.context_length:
+            raise ContextLengthError(
+                f"the prompt has {words} tokens, more than the context of {self.config.context_length}",
+                prompt_tokens=words,
+                context_length=self.config.context_length,
+            )
         self.last_prompt = prompt
         scanner = StopScanner(params.stop)
         used = 0
@@ -78,3 +87,67 @@ class FakeRunner(BaseLLMRunner):
 
 def _render(messages: list[dict[str, Any]]) -> str:
     return "\n".join(f"{m['role']}: {m['content']}" for m in messages)
+
+
+def example_of(schema: Any) -> Any:
+    """A value that satisfies ``schema`` (the subset the tool and JSON tests use): first choices."""
+    if not isinstance(schema, dict):
+        return {}
+    if "anyOf" in schema:
+        return example_of(schema["anyOf"][0])
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: example_of(v) for k, v in props.items() if k in schema.get("required", props)}
+    return {"string": "42*17", "integer": 7, "number": 1.5, "boolean": True, "array": []}.get(kind)
+
+
+class SchemaRunner(FakeRunner):
+    """A fake with constrained decoding: it answers with a JSON value that satisfies the schema.
+
+    With ``anyOf`` it takes the first variant, unless the conversation says "no tool", then the
+    last one (the server's "answer" variant of tool_choice auto).
+    """
+
+    supports_json_schema: ClassVar[bool] = True
+    last_schema: dict[str, Any] | None = None
+    last_messages: list[dict[str, Any]] | None = None
+
+    def _constrained(self, messages: list[dict[str, Any]], schema: dict[str, Any] | None) -> str | None:
+        type(self).last_schema = schema
+        type(self).last_messages = messages
+        if schema is None:
+            return None
+        if "anyOf" in schema and "no tool" in messages[-1]["content"]:
+            return json.dumps(example_of(schema["anyOf"][-1]))
+        return json.dumps(example_of(schema))
+
+    def _chat(
+        self, messages: list[dict[str, Any]], params: GenerationParams, schema: dict[str, Any] | None
+    ) -> Generation:
+        text = self._constrained(messages, schema)
+        if text is None:
+            return super()._chat(messages, params, schema)
+        return Generation(text, "stop", len(_render(messages).split()), len(text.split()))
+
+    def _chat_stream(
+        self, messages: list[dict[str, Any]], params: GenerationParams, schema: dict[str, Any] | None
+    ) -> Iterator[StreamPiece]:
+        text = self._constrained(messages, schema)
+        if text is None:
+            yield from super()._chat_stream(messages, params, schema)
+            return
+        half = len(text) // 2
+        yield StreamPiece(text[:half])
+        yield StreamPiece(text[half:])
+        yield StreamPiece("", "stop", len(_render(messages).split()), 2)
+
+
+class EmbeddingRunner(FakeRunner):
+    """Embeds each text as [length, vowels, 0.25] (exact in float32)."""
+
+    def _embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        vectors = [[float(len(t)), float(sum(c in "aeiou" for c in t)), 0.25] for t in texts]
+        return vectors, sum(len(t.split()) for t in texts)

@@ -52,4 +52,10 @@ def test_errors_hang_from_the_shared_root_without_crossing_packages() -> None:
         roots = {k.__module__ for k in cls.__mro__ if issubclass(k, LLMHubError)}
         assert roots == {errors.__name__, "llmhub_runtime.errors"}, cls
     usage = {cls.__name__ for cls in own if cls.category is ErrorCategory.USAGE}
-    assert usage == {"MissingDependencyError", "UnsupportedOperationError", "RegistryError", "LLMConfigError"}
+    assert usage == {
+        "MissingDependencyError",
+        "UnsupportedOperationError",
+        "RegistryError",
+        "LLMConfigError",
+        "ContextLengthError",
+    }

@@ -14,6 +14,8 @@ class's ``category`` (``ErrorCategory.USAGE`` or ``ErrorCategory.FAILURE``), as 
 - :class:`MissingDependencyError` - the backend's extra is not installed (also an ``ImportError``);
   the message names the exact ``pip install "llmhub-local[extra]"``.
 - :class:`LLMInferenceError` - a generation or embedding call failed.
+- :class:`ContextLengthError` - the prompt does not fit the model's context window (a
+  :class:`LLMConfigError`: the caller must shorten it; servers answer 400 ``context_length_exceeded``).
 
 The serving and reliability layer (seed 002) adds:
 
@@ -32,6 +34,7 @@ from collections.abc import Sequence
 from llmhub_runtime.errors import ConfigProblem, ErrorCategory, LLMHubError, UnknownModelError
 
 __all__ = [
+    "ContextLengthError",
     "LLMConfigError",
     "LLMError",
     "LLMInferenceError",
@@ -56,6 +59,22 @@ class LLMConfigError(LLMError, ValueError):
     """A runner configuration is invalid; the message names each offending field."""
 
     category = ErrorCategory.USAGE
+
+
+class ContextLengthError(LLMConfigError):
+    """The prompt (plus what must be generated) does not fit the model's context window.
+
+    Attributes:
+        prompt_tokens: Tokens in the prompt, when the backend said.
+        context_length: The context window, when the backend said.
+    """
+
+    def __init__(
+        self, message: str, *, prompt_tokens: int | None = None, context_length: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.prompt_tokens = prompt_tokens
+        self.context_length = context_length
 
 
 class UnsupportedOperationError(LLMError):

@@ -94,8 +94,9 @@ def serve(
     import logging
 
     from llmhub_local.serving.manager import API_KEY_ENV
-    from llmhub_local.serving.serve import run_server
+    from llmhub_local.serving.serve import prepare_environment, run_server
 
+    prepare_environment()  # before the backend library loads (OpenMP reads it once)
     if api_key_env != API_KEY_ENV and os.environ.get(api_key_env):
         os.environ[API_KEY_ENV] = os.environ[api_key_env]
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")

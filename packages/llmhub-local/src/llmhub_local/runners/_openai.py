@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from any_llm.types.completion import (
     ChatCompletion,
@@ -43,6 +43,7 @@ def chat_completion(
     completion_tokens: int,
     id_: str | None = None,
     created: int | None = None,
+    logprobs: dict[str, Any] | None = None,
 ) -> ChatCompletion:
     """One non-streaming chat completion."""
     return ChatCompletion(
@@ -51,10 +52,13 @@ def chat_completion(
         created=created if created is not None else int(time.time()),
         model=model,
         choices=[
-            Choice(
-                index=0,
-                message=ChatCompletionMessage(role="assistant", content=content),
-                finish_reason=finish_reason,
+            Choice.model_validate(
+                {
+                    "index": 0,
+                    "message": ChatCompletionMessage(role="assistant", content=content),
+                    "finish_reason": finish_reason,
+                    "logprobs": logprobs,
+                }
             )
         ],
         usage=CompletionUsage(

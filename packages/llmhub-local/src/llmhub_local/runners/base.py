@@ -59,6 +59,8 @@ class GenerationParams:
     repeat_penalty: float
     stop: tuple[str, ...]
     seed: int | None
+    #: Log-probabilities of the output tokens with this many alternatives each (None: none).
+    logprobs: int | None = None
 
     @property
     def greedy(self) -> bool:
@@ -74,6 +76,8 @@ class Generation:
     finish_reason: FinishReason
     prompt_tokens: int
     completion_tokens: int
+    #: OpenAI chat ``logprobs`` (``{"content": [...]}``) when they were asked for.
+    logprobs: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,11 @@ class BaseLLMRunner(abc.ABC):
         return self._device
 
     @property
+    def supports_logprobs(self) -> bool:
+        """Whether chat completions can report token log-probabilities (``logprobs=``)."""
+        return False
+
+    @property
     def model_name(self) -> str:
         """The name reported as ``model`` in responses: the known id, else the file/folder name."""
         if self._resolved is not None and self._resolved.known is not None:
@@ -239,6 +248,17 @@ class BaseLLMRunner(abc.ABC):
         Raises:
             LLMConfigError: an unknown parameter or an out-of-range value.
         """
+        logprobs = overrides.pop("logprobs", None)
+        if logprobs is not None:
+            if isinstance(logprobs, bool) or not isinstance(logprobs, int) or not 0 <= logprobs <= 20:
+                raise LLMConfigError(
+                    f"logprobs must be an integer from 0 to 20 (alternatives per token), not {logprobs!r}"
+                )
+            if not self.supports_logprobs:
+                raise UnsupportedOperationError(
+                    f"{type(self).__name__} with {self.model_name!r} does not report log-probabilities"
+                    + self._logprobs_hint()
+                )
         unknown = sorted(set(overrides) - _OVERRIDABLE)
         if unknown:
             raise LLMConfigError(
@@ -255,7 +275,12 @@ class BaseLLMRunner(abc.ABC):
             repeat_penalty=c.repeat_penalty,
             stop=c.stop,
             seed=c.seed,
+            logprobs=logprobs,
         )
+
+    def _logprobs_hint(self) -> str:
+        """What would make log-probabilities available (appended to the refusal)."""
+        return ""
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -291,7 +316,12 @@ class BaseLLMRunner(abc.ABC):
             response_format: ``{"type": "json_object"}`` or ``{"type": "json_schema", ...}`` to
                 constrain the output where the backend supports it.
             **overrides: ``max_tokens``, ``temperature``, ``top_p``, ``top_k``,
-                ``repeat_penalty``, ``stop``, ``seed``.
+                ``repeat_penalty``, ``stop``, ``seed``, and ``logprobs`` (alternatives per token,
+                0-20) where :attr:`supports_logprobs`.
+
+        Raises:
+            ContextLengthError: the prompt does not fit the context window.
+            UnsupportedOperationError: ``logprobs`` or a ``response_format`` the backend lacks.
         """
         from llmhub_local.runners import _openai
 
@@ -303,13 +333,14 @@ class BaseLLMRunner(abc.ABC):
             except LLMHubError:
                 raise
             except Exception as e:
-                raise LLMInferenceError(f"chat completion failed: {type(e).__name__}: {e}") from e
+                raise self._translate_error(e, "chat completion failed") from e
         return _openai.chat_completion(
             model=self.model_name,
             content=result.text,
             finish_reason=result.finish_reason,
             prompt_tokens=result.prompt_tokens,
             completion_tokens=result.completion_tokens,
+            logprobs=result.logprobs,
         )
 
     def create_chat_completion_streaming(
@@ -394,7 +425,7 @@ class BaseLLMRunner(abc.ABC):
             except LLMHubError:
                 raise
             except Exception as e:
-                raise LLMInferenceError(f"text generation failed: {type(e).__name__}: {e}") from e
+                raise self._translate_error(e, "text generation failed") from e
 
     def _guarded_stream(self, start: Any) -> Iterator[StreamPiece]:
         with self._lock:
@@ -404,7 +435,11 @@ class BaseLLMRunner(abc.ABC):
             except LLMHubError:
                 raise
             except Exception as e:
-                raise LLMInferenceError(f"streaming generation failed: {type(e).__name__}: {e}") from e
+                raise self._translate_error(e, "streaming generation failed") from e
+
+    def _translate_error(self, error: Exception, what: str) -> LLMHubError:
+        """The error to raise for an unexpected backend exception (a backend may recognise some)."""
+        return LLMInferenceError(f"{what}: {type(error).__name__}: {error}")
 
     # -- backend hooks -------------------------------------------------------------------------
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any, ClassVar, cast
 
-from llmhub_local.errors import LLMInitializationError, UnsupportedOperationError
+from llmhub_local.errors import ContextLengthError, LLMInitializationError, UnsupportedOperationError
 from llmhub_local.runners._deps import import_optional
 from llmhub_local.runners.base import BaseLLMRunner, Generation, GenerationParams, StreamPiece
 from llmhub_local.runners.config import BackendType, DeviceType, ModelConfig
@@ -55,6 +56,29 @@ class LlamaCppRunner(BaseLLMRunner):
         """The underlying ``llama_cpp.Llama`` (loads the model if needed), for what the runner lacks."""
         self.load()
         return self._llm
+
+    @property
+    def supports_logprobs(self) -> bool:
+        """Log-probabilities need the model loaded with ``backend_options={"logits_all": True}``."""
+        return bool(self._config.backend_options.get("logits_all"))
+
+    def _logprobs_hint(self) -> str:
+        return (
+            ": llama.cpp computes them only for a model loaded with backend_options "
+            "{'logits_all': true} (which costs n_ctx x vocabulary floats of memory)"
+        )
+
+    def _translate_error(self, error: Exception, what: str) -> Any:
+        match = _CONTEXT_EXCEEDED.search(str(error)) if isinstance(error, ValueError) else None
+        if match is not None:
+            prompt, window = int(match["tokens"]), int(match["window"])
+            return ContextLengthError(
+                f"the prompt has {prompt} tokens, more than the context window of {window} tokens of "
+                f"{self.model_name!r}; shorten the messages (or raise context_length)",
+                prompt_tokens=prompt,
+                context_length=window,
+            )
+        return super()._translate_error(error, what)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -149,8 +173,11 @@ class LlamaCppRunner(BaseLLMRunner):
     def _chat(
         self, messages: list[dict[str, Any]], params: GenerationParams, schema: dict[str, Any] | None
     ) -> Generation:
+        extra: dict[str, Any] = {}
+        if params.logprobs is not None:
+            extra = {"logprobs": True, "top_logprobs": params.logprobs}
         out = self._llm.create_chat_completion(
-            messages, response_format=_response_format(schema), **self._sampling(params)
+            messages, response_format=_response_format(schema), **self._sampling(params), **extra
         )
         choice, usage = out["choices"][0], out["usage"]
         return Generation(
@@ -158,6 +185,7 @@ class LlamaCppRunner(BaseLLMRunner):
             finish_reason=_finish(choice.get("finish_reason")),
             prompt_tokens=usage["prompt_tokens"],
             completion_tokens=usage["completion_tokens"],
+            logprobs=choice.get("logprobs") if params.logprobs is not None else None,
         )
 
     def _chat_stream(
@@ -198,6 +226,11 @@ class LlamaCppRunner(BaseLLMRunner):
         out = self._llm.create_embedding(texts)
         vectors = [_pooled(item["embedding"]) for item in sorted(out["data"], key=lambda item: item["index"])]
         return vectors, int(out["usage"]["prompt_tokens"])
+
+
+_CONTEXT_EXCEEDED = re.compile(
+    r"Requested tokens \((?P<tokens>\d+)\) exceed context window of (?P<window>\d+)"
+)
 
 
 def cpu_has_amx() -> bool:

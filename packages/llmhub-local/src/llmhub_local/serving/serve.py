@@ -20,7 +20,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["main", "run_server"]
+__all__ = ["THREAD_ENVIRONMENT", "main", "prepare_environment", "run_server"]
+
+#: Set (unless the user set them) before a backend library loads in a server process. llama.cpp's
+#: CPU backend runs its threads with OpenMP; libgomp's default wait policy lets idle worker threads
+#: spin after every parallel region (each token), which on a busy machine steals the cores the
+#: working threads need: throughput collapsed under contention (bench/bench_local_server.py).
+#: PASSIVE makes them sleep. libgomp reads this once, when it loads - hence before any import.
+THREAD_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def prepare_environment() -> None:
+    """Apply :data:`THREAD_ENVIRONMENT` defaults (call before llama_cpp or torch is imported)."""
+    for name, value in THREAD_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -115,6 +128,7 @@ def run_server(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
+    prepare_environment()
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     return run_server(
