@@ -201,5 +201,5 @@ def test_local_without_llmhub_local_says_what_to_install(monkeypatch: pytest.Mon
     result = run("local", "status")
     assert result.exit_code == 1
     assert "llmhub-local" in result.stderr
-    assert 'pip install "llmhub[local]"' in result.stderr
+    assert 'pip install --find-links dist "llmhub[local]==' in result.stderr  # never PyPI's other llmhub
     assert "Traceback" not in result.output

@@ -26,6 +26,7 @@ from llmhub_generator.select import Selection, Target, select
 from llmhub_generator.spec import LoadedSpec, Spec
 from llmhub_generator.view import CatalogLike, CatalogView, build_view
 from llmhub_runtime import RuntimeConfig, parse_runtime_config
+from llmhub_runtime.extras import needed_extras
 
 __all__ = [
     "TOP_CANDIDATES",
@@ -189,6 +190,9 @@ def generate(
         "catalog": catalog_meta(view),
         "roles": meta_roles,
     }
+    extras = needed_extras(used)
+    if extras:  # what a service must install beyond llmhub-runtime to call every provider used
+        meta["extras"] = extras
     full_meta = finalize_meta(body, meta)
     text = emit_yaml(body, full_meta)
     # The runtime's own model validates what was written (tests also load the text back with

@@ -4,7 +4,8 @@
     python -m llmhub_runtime schema
 
 ``validate`` prints each role's resolved target and fallbacks (exit 0), or the problems with file,
-line and field (exit 1). It makes no call and reads no key values.
+line and field (exit 1). A provider whose any-llm SDK extra is not installed in this environment
+is a problem too (the pip command to fix it is printed). It makes no call and reads no key values.
 """
 
 from __future__ import annotations
@@ -46,6 +47,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"      fallback -> {fallback.provider}/{fallback.model}")
     if config.defaults is not None:
         print(f"  (any other role) -> {config.defaults.provider}/{config.defaults.model}")
+    return _report_missing_extras(hub)
+
+
+def _report_missing_extras(hub: LLMHub) -> int:
+    """Exit code 1, with the pip command, when a provider used by a role cannot be called here."""
+    from llmhub_runtime.extras import missing_extras, pip_command
+
+    users: dict[str, list[str]] = {}
+    for name in sorted(hub.config.roles):
+        for target in hub.resolve(name).targets():
+            users.setdefault(target.provider, [])
+            if name not in users[target.provider]:
+                users[target.provider].append(name)
+    if hub.config.defaults is not None:
+        users.setdefault(hub.config.defaults.provider, []).append("(defaults)")
+    missing = missing_extras(users)
+    for extra in missing:
+        print(
+            f"error: provider {extra.provider!r} (roles: {', '.join(users[extra.provider])}) needs"
+            f" {extra.requirement}, which is not installed here ({extra.reason})",
+            file=sys.stderr,
+        )
+    if missing:
+        print(f"fix: {pip_command(e.requirement for e in missing)}", file=sys.stderr)
+        return 1
     return 0
 
 

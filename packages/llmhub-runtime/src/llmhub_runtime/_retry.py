@@ -1,8 +1,10 @@
 """Which failures make the hub move on to a role's next fallback.
 
 Retryable: rate limits (HTTP 429), request timeouts (408), server errors (5xx), timeouts and
-connection failures. Everything else (a bad request, an authentication failure, an unknown model,
-a content-filter refusal) is the caller's or the configuration's problem and is raised at once,
+connection failures, and a target whose provider SDK is not installed here
+(:class:`~llmhub_runtime.errors.ProviderUnavailableError`: that target cannot work, the next
+may). Everything else (a bad request, an authentication failure, an unknown model, a
+content-filter refusal) is the caller's or the configuration's problem and is raised at once,
 because another provider would most likely fail the same way or hide a real mistake.
 
 The hub creates its any-llm clients with ``unified_exceptions=True``, so failures arrive as
@@ -24,6 +26,8 @@ from any_llm.exceptions import (
     UpstreamProviderError,
 )
 
+from llmhub_runtime.errors import ProviderUnavailableError
+
 __all__ = ["is_retryable"]
 
 _RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
@@ -36,7 +40,9 @@ def _words(name: str) -> set[str]:
 
 def is_retryable(exc: BaseException) -> bool:
     """Whether ``exc`` is a transient failure worth retrying on another target."""
-    if isinstance(exc, (RateLimitError, UpstreamProviderError, GatewayTimeoutError)):
+    if isinstance(
+        exc, (RateLimitError, UpstreamProviderError, GatewayTimeoutError, ProviderUnavailableError)
+    ):
         return True
     if isinstance(exc, AnyLLMError):
         status = exc.status_code

@@ -80,6 +80,32 @@ def _freshness_checks(runtime: Any, loaded: Any, catalog: Any, checks: list[Chec
         checks.append(Check("runtime in sync", "ok", "generated from the current spec and catalog"))
 
 
+def _sdk_checks(runtime: Any, checks: list[Check]) -> None:
+    """Providers used by llmhub.yaml whose any-llm SDK extra does not import here."""
+    from llmhub_runtime.extras import missing_extras, pip_command
+
+    if runtime is None:
+        return
+    users: dict[str, list[str]] = {}
+    for name, role in runtime.config.roles.items():
+        for provider in [role.provider, *(f.provider for f in role.fallbacks)]:
+            users.setdefault(provider, []).append(name)
+    missing = missing_extras(users)
+    for extra in missing:
+        roles = ", ".join(dict.fromkeys(users[extra.provider]))
+        checks.append(
+            Check(
+                f"sdk {extra.provider}",
+                "warn",
+                f"{extra.requirement} is not installed (roles: {roles});"
+                " calls to it fail over to the next target",
+                pip_command([extra.requirement]),
+            )
+        )
+    if users and not missing:
+        checks.append(Check("provider SDKs", "ok", f"installed for {', '.join(users)}"))
+
+
 def _key_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
     if runtime is not None:
         providers = {n: (p.env_key, p.api_base) for n, p in runtime.config.providers.items()}
@@ -157,13 +183,15 @@ def _local_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
     import socket
     from urllib.parse import urlsplit
 
+    from llmhub_cli.commands.local import INSTALL_HINT
+
     installed = importlib.util.find_spec("llmhub_local") is not None
     checks.append(
         Check(
             "llmhub-local",
             "ok" if installed else "warn",
             "installed" if installed else "not installed (optional: local models)",
-            "" if installed else 'pip install "llmhub[local]"',
+            "" if installed else INSTALL_HINT,
         )
     )
     if installed:
@@ -203,6 +231,7 @@ def doctor(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     checks: list[Check] = []
     loaded = _spec_checks(proj, checks)
     runtime = _runtime_checks(proj, loaded, checks)
+    _sdk_checks(runtime, checks)
     _key_checks(runtime, loaded, checks)
     catalog = _catalog_check(loaded, checks)
     _freshness_checks(runtime, loaded, catalog, checks)

@@ -121,11 +121,14 @@ def generate(
         except (ConfigError, CliError) as exc:
             unreadable = str(exc).splitlines()[0]
 
+    meta = result.config.meta or {}
+    extras = [str(e) for e in meta.get("extras") or []]
     payload: dict[str, Any] = {
         "spec": loaded.source,
         "path": display(target),
         "roles": rows,
         "warnings": warnings,
+        "extras": extras,
     }
     if explain:
         payload["explain"] = explain_data
@@ -174,6 +177,7 @@ def generate(
                 show_human(out.out)
         for warning in warnings:
             out.warn(warning)
+        _print_extras(out, extras)
         return
 
     up_to_date = existing is not None and existing.text == result.yaml_text
@@ -199,6 +203,19 @@ def generate(
         out.success(f"wrote {display(target)} ({len(rows)} role(s))")
     if env_changed:
         out.success(f"updated {display(target.parent / '.env.example')}")
+    _print_extras(out, extras)
+
+
+def _print_extras(out: Any, extras: list[str]) -> None:
+    """Say which any-llm extras the file's providers need (meta.extras), and which are missing here."""
+    if not extras:
+        return
+    from llmhub_runtime.extras import missing_extras, pip_command
+
+    providers = [e.split("[", 1)[1].rstrip("]") for e in extras]
+    here = {m.requirement for m in missing_extras(providers)}
+    missing = f" (not installed here: {', '.join(sorted(here))})" if here else ""
+    out.info(f"where llmhub.yaml is used, install: {pip_command(extras)}{missing}")
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from llmhub_cli import __version__
 from llmhub_cli._boundary import CliError
 from llmhub_cli._output import Format, FormatOption
 
@@ -28,7 +29,10 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-INSTALL_HINT = 'pip install "llmhub[local]"  (or: uv add "llmhub[local]")'
+#: Exact version: PyPI's ``llmhub`` is another project (wheels come from a checkout, see the README).
+INSTALL_HINT = (
+    f'pip install --find-links dist "llmhub[local]=={__version__}"  (wheels built from the checkout)'
+)
 
 app = typer.Typer(no_args_is_help=True, help="Local models: serve, manage and test them (llmhub-local).")
 env_app = typer.Typer(no_args_is_help=True, help="Shared environments keyed by env_key.")
