@@ -213,9 +213,32 @@ def test_catalog_refresh_downloads_validates_and_caches(
             },
         }
     }
+    litellm = {
+        "test-model-0001": {
+            "litellm_provider": "openai",
+            "mode": "chat",
+            "input_cost_per_token": 1.5e-06,
+            "output_cost_per_token": 6e-06,
+            "deprecation_date": "2026-01-31",
+        }
+    }
+    genai_prices = [
+        {
+            "id": "openai",
+            "models": [
+                {
+                    "id": "t1",
+                    "match": {"equals": "test-model-0001"},
+                    "prices": {"input_mtok": 1.5, "output_mtok": 6},
+                }
+            ],
+        }
+    ]
     bodies = {
         "/api.json": json.dumps(_models_dev_document(1000)).encode(),
         "/arena.json": json.dumps(arena).encode(),
+        "/litellm.json": json.dumps(litellm).encode(),
+        "/genai.json": json.dumps(genai_prices).encode(),
     }
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -237,13 +260,24 @@ def test_catalog_refresh_downloads_validates_and_caches(
         base = f"http://127.0.0.1:{server.server_port}"
         monkeypatch.setenv("LLMHUB_CATALOG_MODELS_DEV_URL", f"{base}/api.json")
         monkeypatch.setenv("LLMHUB_CATALOG_ARENA_URL", f"{base}/arena.json")
+        monkeypatch.setenv("LLMHUB_CATALOG_LITELLM_URL", f"{base}/litellm.json")
+        monkeypatch.setenv("LLMHUB_CATALOG_GENAI_PRICES_URL", f"{base}/genai.json")
         result = run("catalog", "refresh", "--timeout", "10", "--format", "json")
+        shown = run("catalog", "show", "openai/test-model-0001", "--format", "json")
     finally:
         server.shutdown()
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["catalog"]["models"] == 1000
-    steps = ("/api.json", "/arena.json", "normalising", "validating 1000 models", "writing the cache")
+    # The cached record was merged from all three price sources and is deprecated by litellm's date.
+    record = json.loads(shown.stdout)["models"][0]
+    assert record["status"] == "deprecated"
+    assert record["provenance"]["deprecation_date"]["source"] == "litellm"
+    assert record["prices"]["input"] == 1.5
+    steps = (
+        "/api.json", "/arena.json", "/litellm.json", "/genai.json",
+        "normalising", "validating 1000 models", "writing the cache",
+    )  # fmt: skip
     for step in steps:
         assert step in result.stderr, step  # progress, one line per step when not on a terminal
     assert list(Path(os.environ["LLMHUB_CATALOG_CACHE_DIR"]).glob("*.json"))

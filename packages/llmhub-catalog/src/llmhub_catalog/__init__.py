@@ -30,12 +30,13 @@ from llmhub_catalog.errors import (
     SourceError,
     UnknownModelError,
 )
-from llmhub_catalog.loader import CatalogSource, load_catalog
+from llmhub_catalog.loader import CatalogSource, load_catalog, load_snapshot
 from llmhub_catalog.providers import ANYLLM_PROVIDERS, AnyLLMProvider, route_for
 from llmhub_catalog.snapshot import bundled_snapshot_path
 
 if TYPE_CHECKING:
     __version__: str
+    from llmhub_catalog.diff import CatalogDiff, PriceChange, diff_catalogs
     from llmhub_catalog.models import (
         ArenaRatings,
         ArenaScore,
@@ -88,6 +89,7 @@ _LAZY = {
         "llmhub_catalog.models",
     ),
     "refresh_catalog": "llmhub_catalog.refresh",
+    **dict.fromkeys(("CatalogDiff", "PriceChange", "diff_catalogs"), "llmhub_catalog.diff"),
     **dict.fromkeys(
         ("ModelSource", "StaticSource", "register_source", "registered_sources", "unregister_source"),
         "llmhub_catalog.sources",
@@ -132,6 +134,7 @@ __all__ = [
     "CacheError",
     "Capabilities",
     "Catalog",
+    "CatalogDiff",
     "CatalogError",
     "CatalogSource",
     "EmbeddingInfo",
@@ -144,6 +147,7 @@ __all__ = [
     "ModelStatus",
     "MtebScore",
     "OverridesError",
+    "PriceChange",
     "PriceTier",
     "Prices",
     "Provenance",
@@ -158,7 +162,9 @@ __all__ = [
     "__version__",
     "bundled_snapshot_path",
     "default_cache_dir",
+    "diff_catalogs",
     "load_catalog",
+    "load_snapshot",
     "refresh_catalog",
     "register_source",
     "registered_sources",

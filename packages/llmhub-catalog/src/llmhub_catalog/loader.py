@@ -31,7 +31,7 @@ from llmhub_catalog.snapshot import Snapshot, bundled_snapshot_path, read_snapsh
 if TYPE_CHECKING:
     from llmhub_catalog.sources import ModelSource
 
-__all__ = ["OVERRIDES_ENV", "CatalogSource", "load_catalog"]
+__all__ = ["OVERRIDES_ENV", "CatalogSource", "load_catalog", "load_snapshot"]
 
 logger = logging.getLogger("llmhub_catalog")
 
@@ -183,6 +183,27 @@ def load_catalog(
         origin=path,
         extra_records=extra_records,
         fingerprint_extra=fingerprint_extra,
+    )
+
+
+def load_snapshot(path: str | Path) -> Catalog:
+    """A catalog from one snapshot file (a bundled snapshot, a cache file, an older copy), as is.
+
+    No overrides and no extra sources are applied: this is for comparing and inspecting files.
+
+    Raises:
+        SnapshotError: The file is missing, not a snapshot, corrupted, or malformed (the message
+            names the file and the field).
+    """
+    snapshot = read_snapshot(path)
+    return Catalog(
+        snapshot.rows,
+        arena=dict(snapshot.payload["arena"]),
+        version=snapshot.version,
+        sha256=snapshot.sha256,
+        source="file",
+        sources=dict(snapshot.payload["sources"]),
+        origin=snapshot.path,
     )
 
 

@@ -1,8 +1,9 @@
-"""``llmhub catalog show|search|refresh``: the models the generator chooses from."""
+"""``llmhub catalog show|search|refresh|diff``: the models the generator chooses from."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -105,8 +106,90 @@ def _header(catalog: Catalog) -> dict[str, Any]:
     }
 
 
+def _render_record(console: Console, record: ModelRecord) -> None:
+    """One record in full: every merged field with its source and date, conflicts, lifecycle."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    provenance = record.provenance
+
+    def origin(path: str) -> str:
+        found = provenance.get(path) or provenance.get("*")
+        return f"{found.source} {found.date}".strip() if found else "-"
+
+    prices = record.prices
+    caps = record.capabilities
+    rows: list[tuple[str, str, str]] = [
+        ("id", record.id, origin("*")),
+        ("called as", f"{record.provider} / {record.model}", "-"),
+        ("kind", record.kind.value, origin("*")),
+        ("status", record.status.value + (" (deprecated)" if record.deprecated else ""), origin("status")),
+        ("deprecation date", record.deprecation_date or "-", origin("deprecation_date")),
+        ("same model as", record.alias_of or "-", "canonical " + (record.canonical or "-")),
+        ("preview", "yes" if record.preview else "no", "-"),
+        (
+            "context / max output",
+            f"{record.limits.context or '-'} / {record.limits.output or '-'}",
+            origin("limits.context"),
+        ),
+    ]
+    for name in ("input", "output", "cache_read", "cache_write", "reasoning", "output_image", "output_audio"):
+        value = getattr(prices, name)
+        if value is not None:
+            rows.append((f"$ {name} per 1M", _price(value), origin(f"prices.{name}")))
+    for tier in prices.long_context:
+        text = f"in {_price(tier.input)} / out {_price(tier.output)} / cache {_price(tier.cache_read)}"
+        rows.append((f"$ above {tier.above_tokens:,} tokens", text, origin("prices.long_context")))
+    efforts = ", ".join(caps.reasoning_efforts) or "-"
+    rows.append(
+        (
+            "reasoning",
+            f"{caps.reasoning_mode or 'unknown'} (efforts: {efforts})",
+            origin("capabilities.reasoning_mode"),
+        )
+    )
+    if record.embedding is not None:
+        emb = record.embedding
+        rows.append(
+            (
+                "dimensions",
+                f"{emb.dimensions or '-'}{' (shortenable)' if emb.shortenable else ''}",
+                origin("embedding.dimensions"),
+            )
+        )
+        for key, score in sorted(emb.mteb.items()):
+            rows.append(
+                (f"MTEB {key}", f"{score.score:g} ({score.benchmark})", f"{score.citation} {score.date}")
+            )
+    if record.arena and record.arena.overall:
+        rows.append(("arena overall", f"{record.arena.overall.rating:.0f}", record.arena.arena_id))
+    table = Table(title=escape(record.name), show_header=True)
+    for column in ("field", "value", "source"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(str(cell)) for cell in row))
+    console.print(table)
+    if record.conflicts:
+        conflicts = Table(title="sources disagree (more than 1%)")
+        for column in ("field", "values", "kept", "rule"):
+            conflicts.add_column(column, overflow="fold")
+        for conflict in record.conflicts:
+            values = ", ".join(f"{name}={value}" for name, value in conflict.values.items())
+            conflicts.add_row(
+                escape(conflict.field), escape(values), escape(conflict.chosen), escape(conflict.rule)
+            )
+        console.print(conflicts)
+
+
 @app.command("show")
 def show(
+    model_id: Annotated[
+        str | None,
+        typer.Argument(
+            help="A catalog id (provider/model) to show in full: the source and date of every field, "
+            "the conflicts between sources, lifecycle and aliases. Deprecated models are shown too.",
+        ),
+    ] = None,
     provider: Annotated[
         list[str] | None, typer.Option("--provider", "-p", help="any-llm provider id (repeatable).")
     ] = None,
@@ -119,11 +202,24 @@ def show(
     ] = False,
     fmt: FormatOption = Format.human,
 ) -> None:
-    """List catalog models (default: every active model), optionally filtered."""
+    """List catalog models (default: every active model), optionally filtered; or show one in full."""
     from llmhub_cli._output import Output
 
     out = Output(fmt)
     catalog = _load()
+    if model_id is not None:
+        from llmhub_catalog import UnknownModelError
+        from llmhub_cli._boundary import CliError
+
+        try:
+            record = catalog.get(model_id)
+        except UnknownModelError as exc:
+            raise CliError(str(exc), hint="`llmhub catalog search TEXT` finds ids") from exc
+        out.data(
+            {"catalog": _header(catalog), "models": [record_row(record, True)]},
+            lambda console: _render_record(console, record),
+        )
+        return
     if provider:
         unknown = sorted(set(provider) - set(catalog.providers()))
         if unknown:
@@ -190,13 +286,18 @@ def refresh(
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds allowed per download.")] = 30.0,
     fmt: FormatOption = Format.human,
 ) -> None:
-    """Download fresh models.dev data and Arena ratings into the cache (a failure keeps the old cache)."""
+    """Download fresh models.dev, litellm and genai-prices data and Arena ratings into the cache.
+
+    The sources are merged as in the bundled snapshot; a failure keeps the old cache.
+    """
     from llmhub_catalog import refresh_catalog
     from llmhub_cli._output import Output
     from llmhub_cli._progress import steps
 
     out = Output(fmt)
-    out.info("refreshing the catalog from models.dev and the Arena ratings table")
+    out.info(
+        "refreshing the catalog from models.dev, litellm's price map, genai-prices and the Arena ratings"
+    )
     with steps("starting") as update:
         catalog = refresh_catalog(timeout=timeout, progress=update)
     out.data(
@@ -206,3 +307,42 @@ def refresh(
         ),
     )
     out.success("catalog cache refreshed; `llmhub generate --check` tells whether llmhub.yaml is now stale")
+
+
+@app.command("diff")
+def diff(
+    old: Annotated[
+        Path | None, typer.Argument(help="Older snapshot file (default: the bundled snapshot).")
+    ] = None,
+    new: Annotated[
+        Path | None, typer.Argument(help="Newer snapshot file (default: the catalog cache).")
+    ] = None,
+    fmt: FormatOption = Format.human,
+) -> None:
+    """Models added, removed, newly deprecated and repriced between two catalog snapshots.
+
+    With no argument: the bundled snapshot against the cache (what `catalog refresh` brought).
+    With one: that file against the bundled snapshot.
+    """
+    from llmhub_catalog import CatalogError, bundled_snapshot_path, diff_catalogs, load_snapshot
+    from llmhub_catalog.cache import cache_path
+    from llmhub_cli._boundary import CliError
+    from llmhub_cli._output import Output
+
+    out = Output(fmt)
+    if old is None:
+        old_path, new_path = bundled_snapshot_path(), cache_path()
+        if not new_path.exists():
+            raise CliError(f"no catalog cache at {new_path}", hint="run `llmhub catalog refresh` first")
+    elif new is None:
+        old_path, new_path = old, bundled_snapshot_path()
+    else:
+        old_path, new_path = old, new
+    try:
+        result = diff_catalogs(load_snapshot(old_path), load_snapshot(new_path))
+    except CatalogError as exc:
+        raise CliError(str(exc)) from exc
+    out.data(
+        {"old": str(old_path), "new": str(new_path), **result.to_json()},
+        lambda console: console.print(result.to_text(), markup=False, highlight=False),
+    )

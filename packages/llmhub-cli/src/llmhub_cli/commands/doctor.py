@@ -15,8 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Check", "register"]
 
-_CATALOG_OLD_DAYS = 90
-
 
 @dataclass
 class Check:
@@ -128,9 +126,8 @@ def _key_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
 
 def _catalog_check(loaded: Any, checks: list[Check]) -> Any:
     """The catalog `generate` would use for this spec (local models included), and its age."""
-    import datetime as dt
-
     from llmhub_catalog import CatalogError, load_catalog
+    from llmhub_catalog.freshness import STALE_AFTER_DAYS, catalog_age_days
     from llmhub_cli._freshness import project_catalog
 
     try:
@@ -141,13 +138,10 @@ def _catalog_check(loaded: Any, checks: list[Check]) -> Any:
         )
         return None
     detail = f"{catalog.version} ({catalog.source}, {len(catalog)} models)"
-    try:
-        age = (dt.date.today() - dt.date.fromisoformat(catalog.version[:10])).days
-    except ValueError:
-        age = None
+    age = catalog_age_days(catalog.version)
     if age is not None:
         detail += f", {age} days old"
-    if age is not None and age > _CATALOG_OLD_DAYS:
+    if age is not None and age > STALE_AFTER_DAYS:
         checks.append(
             Check("catalog", "warn", detail, "run `llmhub catalog refresh`, then `llmhub generate`")
         )

@@ -112,6 +112,11 @@ def generate(
     explain_data = result.explain.to_dict()
     rows = summary_rows(result.config.meta, explain_data)
     warnings = list(result.warnings)
+    from llmhub_catalog.freshness import staleness_warning
+
+    stale = staleness_warning(result.explain.catalog_version or "")
+    if stale:
+        warnings.append(stale)
 
     existing: RuntimeFile | None = None
     unreadable = ""
