@@ -6,6 +6,7 @@ import json
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,7 +215,7 @@ def test_catalog_refresh_downloads_validates_and_caches(
         }
     }
     litellm = {
-        "test-model-0001": {
+        "test-model-0000": {
             "litellm_provider": "openai",
             "mode": "chat",
             "input_cost_per_token": 1.5e-06,
@@ -228,14 +229,14 @@ def test_catalog_refresh_downloads_validates_and_caches(
             "models": [
                 {
                     "id": "t1",
-                    "match": {"equals": "test-model-0001"},
-                    "prices": {"input_mtok": 1.5, "output_mtok": 6},
+                    "match": {"equals": "test-model-0000"},
+                    "prices": {"input_mtok": 1.5, "output_mtok": 6, "cache_read_mtok": 0.15},
                 }
             ],
         }
     ]
     bodies = {
-        "/api.json": json.dumps(_models_dev_document(1000)).encode(),
+        "/api.json": json.dumps(_models_dev_document(1100)).encode(),
         "/arena.json": json.dumps(arena).encode(),
         "/litellm.json": json.dumps(litellm).encode(),
         "/genai.json": json.dumps(genai_prices).encode(),
@@ -263,21 +264,82 @@ def test_catalog_refresh_downloads_validates_and_caches(
         monkeypatch.setenv("LLMHUB_CATALOG_LITELLM_URL", f"{base}/litellm.json")
         monkeypatch.setenv("LLMHUB_CATALOG_GENAI_PRICES_URL", f"{base}/genai.json")
         result = run("catalog", "refresh", "--timeout", "10", "--format", "json")
-        shown = run("catalog", "show", "openai/test-model-0001", "--format", "json")
+        diffed = run("catalog", "diff", "--format", "json")  # bundled snapshot -> the new cache
     finally:
         server.shutdown()
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["catalog"]["models"] == 1000
+    assert data["catalog"]["models"] == 1100
     # The cached record was merged from all three price sources and is deprecated by litellm's date.
-    record = json.loads(shown.stdout)["models"][0]
-    assert record["status"] == "deprecated"
-    assert record["provenance"]["deprecation_date"]["source"] == "litellm"
-    assert record["prices"]["input"] == 1.5
+    from llmhub_catalog import load_snapshot
+    from llmhub_catalog.cache import cache_path
+
+    record = load_snapshot(cache_path()).get("openai/test-model-0000")
+    assert record.deprecated
+    assert record.provenance["deprecation_date"].source == "litellm"
+    assert record.prices.input == 1.5
+    assert {"models_dev", "litellm", "genai_prices"} <= {p.source for p in record.provenance.values()}
+    changes = json.loads(diffed.stdout)
+    assert "openai/test-model-0000" in changes["added"]
+    assert changes["new"]["models"] == 1100
     steps = (
         "/api.json", "/arena.json", "/litellm.json", "/genai.json",
-        "normalising", "validating 1000 models", "writing the cache",
+        "normalising", "validating 1100 models", "writing the cache",
     )  # fmt: skip
     for step in steps:
         assert step in result.stderr, step  # progress, one line per step when not on a terminal
     assert list(Path(os.environ["LLMHUB_CATALOG_CACHE_DIR"]).glob("*.json"))
+
+
+def test_catalog_show_one_model_gives_sources_and_conflicts(bundled_catalog: Any) -> None:
+    record = next(r for r in bundled_catalog.records if r.conflicts and r.provenance)
+    human = run("catalog", "show", record.id)
+    assert human.exit_code == 0, human.output
+    assert "sources disagree" in human.stdout
+    assert record.conflicts[0].field in human.stdout
+    data = json.loads(run("catalog", "show", record.id, "-f", "json").stdout)["models"][0]
+    assert data["id"] == record.id
+    assert data["conflicts"][0]["rule"] == record.conflicts[0].rule
+    assert set(data["provenance"]) == set(record.provenance)
+    missing = run("catalog", "show", "openai/no-such-model")
+    assert missing.exit_code != 0
+    assert "no-such-model" in missing.stderr
+    assert "Traceback" not in missing.output
+
+
+def test_catalog_diff_between_two_snapshot_files(tmp_path: Path) -> None:
+    import copy
+
+    from llmhub_catalog import bundled_snapshot_path
+    from llmhub_catalog.snapshot import read_snapshot, write_snapshot
+
+    payload = copy.deepcopy(dict(read_snapshot(bundled_snapshot_path()).payload))
+    rows = payload["models"]
+    active = [r for r in rows if r["status"] == "active" and r["prices"].get("input")]
+    gone, repriced, retired = active[0], active[1], active[2]
+    old = {**payload, "models": rows}
+    write_snapshot(tmp_path / "old.json", old)
+    new_rows = [dict(r) for r in rows if r["id"] != gone["id"]]
+    for row in new_rows:
+        if row["id"] == repriced["id"]:
+            row["prices"] = {**row["prices"], "input": row["prices"]["input"] * 2}
+        if row["id"] == retired["id"]:
+            row["status"] = "deprecated"
+    write_snapshot(tmp_path / "new.json", {**payload, "models": new_rows})
+
+    result = run("catalog", "diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["removed"] == [gone["id"]]
+    assert data["added"] == []
+    assert data["deprecated"] == [retired["id"]]
+    assert [(c["id"], c["field"]) for c in data["repriced"]] == [(repriced["id"], "input")]
+    human = run("catalog", "diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"))
+    assert f"- {gone['id']}" in human.stdout
+    assert "## Repriced ($ per 1M tokens): 1" in human.stdout
+    broken = tmp_path / "broken.json"
+    broken.write_text("not a snapshot\n{}", encoding="utf-8")
+    bad = run("catalog", "diff", str(broken), str(tmp_path / "new.json"))
+    assert bad.exit_code != 0
+    assert "broken.json" in bad.stderr
+    assert "Traceback" not in bad.output
