@@ -15,7 +15,8 @@ __all__ = ["merge_env_example", "read_text_or_none"]
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 _HEADER = (
     "# Environment variables read by llmhub.yaml (written by llmhub; names only).\n"
-    "# Copy to .env or export them in your shell; never commit real keys.\n"
+    "# Copy to .env and fill in the values (llmhub env check, test and doctor read .env; variables\n"
+    "# already set in your shell win), or export them; never commit real keys.\n"
 )
 
 

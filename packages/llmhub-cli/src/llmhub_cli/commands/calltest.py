@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -47,14 +47,43 @@ def call_role(
     fmt: FormatOption = Format.human,
 ) -> None:
     """Call ROLE once with PROMPT through llmhub.yaml (a real call; needs the provider's key)."""
+    from llmhub_cli._dotenv import load_project_dotenv
     from llmhub_cli._output import Output
-    from llmhub_cli._progress import spinner
+    from llmhub_cli._progress import steps
     from llmhub_cli._project import project
-    from llmhub_runtime import LLMHub, LLMMode
+    from llmhub_runtime import CallContext, CallResult, LLMHub, LLMMode
 
     out = Output(Format.json if as_json else fmt)
-    hub = LLMHub(config_path=project(ctx).runtime_path)
+    proj = project(ctx)
+    load_project_dotenv(proj.root)  # keys in .env count; the environment's values win
+    attempts: list[dict[str, Any]] = []
+    report: list[Callable[[str], None]] = []  # the progress line of the running attempt
+
+    def before(call: CallContext) -> None:
+        kind = "fallback, " if call.is_fallback else ""
+        for update in report:
+            update(f"calling {call.provider}/{call.model} ({kind}attempt {call.attempt} of {total})")
+
+    def after(result: CallResult) -> None:
+        attempts.append(
+            {
+                "provider": result.provider,
+                "model": result.model,
+                "success": result.success,
+                "error": f"{type(result.error).__name__}: {result.error}" if result.error else None,
+                "duration_ms": round(result.duration_ms, 1),
+            }
+        )
+        if not result.success:
+            for update in report:
+                update(
+                    f"{result.provider}/{result.model} failed after {result.duration_ms / 1000:.1f} s"
+                    f" ({type(result.error).__name__})"
+                )
+
+    hub = LLMHub(config_path=proj.runtime_path, on_before_call=before, on_after_call=after)
     resolved = hub.resolve(role)
+    total = len(resolved.targets())
     started = time.perf_counter()
     payload: dict[str, Any] = {
         "role": role,
@@ -62,7 +91,8 @@ def call_role(
         "model": resolved.model,
         "mode": resolved.mode.value,
     }
-    with spinner(f"calling {resolved.provider}/{resolved.model}..."):
+    with steps(f"calling {role} ({total} target(s))") as update:
+        report.append(update)
         if resolved.mode is LLMMode.EMBEDDING:
             with _provider_errors(resolved):
                 embedded = hub.embedding(role, input=prompt)
@@ -83,6 +113,10 @@ def call_role(
                 finish_reason=choice.finish_reason,
                 usage=_usage(response),
             )
+    answered = next((a for a in reversed(attempts) if a["success"]), None)
+    if answered is not None:
+        payload["provider"] = answered["provider"]
+    payload["attempts"] = attempts
     payload["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
 
     def human(console: Any) -> None:

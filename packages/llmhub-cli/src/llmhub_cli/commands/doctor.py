@@ -11,6 +11,7 @@ import typer
 from llmhub_cli._output import Format, FormatOption
 
 if TYPE_CHECKING:
+    from llmhub_cli._dotenv import DotenvLoad
     from llmhub_cli._project import Project
 
 __all__ = ["Check", "register"]
@@ -104,7 +105,7 @@ def _sdk_checks(runtime: Any, checks: list[Check]) -> None:
         checks.append(Check("provider SDKs", "ok", f"installed for {', '.join(users)}"))
 
 
-def _key_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
+def _key_checks(runtime: Any, loaded: Any, checks: list[Check], dotenv: DotenvLoad) -> None:
     if runtime is not None:
         providers = {n: (p.env_key, p.api_base) for n, p in runtime.config.providers.items()}
     elif loaded is not None:
@@ -115,11 +116,15 @@ def _key_checks(runtime: Any, loaded: Any, checks: list[Check]) -> None:
         if env_key is None:
             continue
         if os.environ.get(env_key):
-            checks.append(Check(f"key {name}", "ok", f"{env_key} is set"))
+            where = " (from .env)" if dotenv.origin(env_key) == ".env" else ""
+            checks.append(Check(f"key {name}", "ok", f"{env_key} is set{where}"))
         else:
             checks.append(
                 Check(
-                    f"key {name}", "fail", f"{env_key} is not set", f"export {env_key}=... (see .env.example)"
+                    f"key {name}",
+                    "fail",
+                    f"{env_key} is not set",
+                    f"add {env_key}=... to .env in the project root, or export it (see .env.example)",
                 )
             )
 
@@ -218,15 +223,17 @@ def doctor(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
 
     Exits 1 when a check fails (warnings alone exit 0).
     """
+    from llmhub_cli._dotenv import load_project_dotenv
     from llmhub_cli._output import Output
     from llmhub_cli._project import project
 
     proj = project(ctx)
+    dotenv = load_project_dotenv(proj.root)
     checks: list[Check] = []
     loaded = _spec_checks(proj, checks)
     runtime = _runtime_checks(proj, loaded, checks)
     _sdk_checks(runtime, checks)
-    _key_checks(runtime, loaded, checks)
+    _key_checks(runtime, loaded, checks, dotenv)
     catalog = _catalog_check(loaded, checks)
     _freshness_checks(runtime, loaded, catalog, checks)
     _local_checks(runtime, loaded, checks)

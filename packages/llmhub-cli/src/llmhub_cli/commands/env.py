@@ -32,13 +32,19 @@ def required_variables(proj: Project) -> tuple[str, list[tuple[str, str | None, 
 
 @app.command("check")
 def check(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
-    """Show which env_key variables are set (values are never shown); exit 1 if any is missing."""
+    """Show which env_key variables are set (values are never shown); exit 1 if any is missing.
+
+    Reads .env in the project root first; a variable already set in the environment wins.
+    """
     import os
 
+    from llmhub_cli._dotenv import load_project_dotenv
     from llmhub_cli._output import Output, mask
     from llmhub_cli._project import project
 
-    source, entries = required_variables(project(ctx))
+    proj = project(ctx)
+    dotenv = load_project_dotenv(proj.root)
+    source, entries = required_variables(proj)
     rows: list[dict[str, Any]] = []
     for provider, env_key, api_base in entries:
         if env_key is None:
@@ -52,7 +58,11 @@ def check(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
             )
             continue
         value = os.environ.get(env_key)
-        rows.append({"provider": provider, "env_key": env_key, "set": bool(value), "status": mask(value)})
+        origin = dotenv.origin(env_key)
+        status = mask(value) + (" from .env" if value and origin == ".env" else "")
+        rows.append(
+            {"provider": provider, "env_key": env_key, "set": bool(value), "status": status, "from": origin}
+        )
     missing = [row["env_key"] for row in rows if row["set"] is False]
 
     def human(console: Any) -> None:
@@ -67,10 +77,14 @@ def check(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
         console.print(table)
 
     out = Output(fmt)
-    out.data({"source": source, "variables": rows, "missing": missing}, human)
+    dotenv_state = str(dotenv.path) if dotenv.found else None
+    out.data({"source": source, "dotenv": dotenv_state, "variables": rows, "missing": missing}, human)
     if missing:
         out.error(f"not set: {', '.join(missing)}")
-        out.info("set them in your shell (export NAME=...) or your secret manager; see .env.example")
+        out.info(
+            "set them in .env in the project root (see .env.example), in your shell (export NAME=...)"
+            " or your secret manager"
+        )
         raise typer.Exit(1)
 
 
