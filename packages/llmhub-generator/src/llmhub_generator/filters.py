@@ -14,13 +14,17 @@ filters follow and may be relaxed in this order.
 | 5 | available | its provider's API key variable is set (only with ``--only-available``) | no |
 | 6 | tools | it can call tools (when required) | no |
 | 7 | modalities | it reads/writes every required modality | no |
-| 8 | deprecated | it is not deprecated | yes |
+| 8 | deprecated | it is not deprecated (deprecated models are only ever used when pinned) | no |
 | 9 | open_weights | its weights are open (when required) | yes |
 | 10 | attachments | it accepts attachments (when required) | yes |
 | 11 | structured_output | it honours a JSON schema (when required) | yes |
 | 12 | reasoning | it is a reasoning model (when required) | yes |
 | 13 | output_min | its output limit is at least ``output_min`` | yes |
 | 14 | context_min | its context window is at least ``context_min`` | yes |
+| 15 | stable | its id is not a preview, experimental or ``-latest`` id (unless ``allow_previews``) | yes |
+
+The stable filter comes last so that a preview is used only when no stable id meets every other
+requirement; relaxing it is recorded and warned about like any relaxation.
 
 Patterns are ``provider`` or ``provider/model`` with shell-style wildcards (``openai/gpt-4*``).
 """
@@ -32,6 +36,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from llmhub_catalog.models import ModelRecord
+from llmhub_generator.facts import is_unstable_id
 from llmhub_generator.needs import RoleNeed
 
 __all__ = ["FILTERS", "Filter", "FilterStep", "apply_filters", "matches_pattern"]
@@ -132,9 +137,9 @@ FILTERS: tuple[Filter, ...] = (
     ),
     Filter(
         "deprecated",
-        True,
+        False,
         _always,
-        lambda r, n, a: n.include_deprecated or not r.deprecated,
+        lambda r, n, a: not r.deprecated,
         lambda n: "not deprecated",
     ),
     Filter(
@@ -178,6 +183,13 @@ FILTERS: tuple[Filter, ...] = (
         lambda n, a: n.context_min > 0,
         lambda r, n, a: (r.limits.context or 0) >= n.context_min,
         lambda n: f"context_min >= {n.context_min}",
+    ),
+    Filter(
+        "stable",
+        True,
+        lambda n, a: not n.allow_previews,
+        lambda r, n, a: not is_unstable_id(r),
+        lambda n: "stable ids (no preview, experimental or -latest)",
     ),
 )
 

@@ -69,7 +69,7 @@ KEYWORD_RULES: tuple[KeywordRule, ...] = (
         "reasoning-heavy work",
     ),
     KeywordRule(
-        r"\btools?\b|function[- ]call|\bagent|\bcall (apis?|functions)",
+        r"\btools?\b|function[- ]call|\bagentic\b|\bcalls? (apis?|functions|tools)",
         "tools",
         True,
         "calls tools or functions",
@@ -86,8 +86,13 @@ KEYWORD_RULES: tuple[KeywordRule, ...] = (
         ("text", "image"),
         "reads images",
     ),
+    # Narrow on purpose: "transcript" is text, and "brand voice" is not audio.
     KeywordRule(
-        r"\baudio\b|\bspeech\b|transcri|\bvoice\b", "modalities_in", ("text", "audio"), "reads audio"
+        r"\baudio\b|\bspeech\b|\bspoken\b|\bvoice (notes?|messages?|memos?|recordings?|calls?|input)\b|"
+        r"\btranscribes? (audio|speech|recordings?|calls|meetings|voice)",
+        "modalities_in",
+        ("text", "audio"),
+        "reads audio",
     ),
     KeywordRule(r"\bpdfs?\b", "attachments", True, "reads PDF attachments"),
     KeywordRule(
@@ -128,9 +133,21 @@ KEYWORD_RULES: tuple[KeywordRule, ...] = (
         Level.HIGH,
         "quality-critical",
     ),
+    KeywordRule(
+        r"multi-?lingual|cross-lingual|\b\d+ languages\b|many languages|\btranslat",
+        "multilingual",
+        True,
+        "multilingual content",
+    ),
 )
 
-_NOT_FOR_EMBEDDINGS = {"reasoning", "tools", "structured_output", "arena_category", "attachments"}
+_NOT_FOR_EMBEDDINGS = {
+    "reasoning",
+    "tools",
+    "structured_output",
+    "arena_category",
+    "attachments",
+}
 
 
 def heuristic_suggestions(role: RoleSpec) -> tuple[Suggestions, list[Inference]]:
@@ -138,7 +155,7 @@ def heuristic_suggestions(role: RoleSpec) -> tuple[Suggestions, list[Inference]]
     suggestions: Suggestions = {}
     inferences: list[Inference] = []
     text = role.description
-    if not text:
+    if not text or not role.infer:
         return suggestions, inferences
     for rule in KEYWORD_RULES:
         if rule.field in suggestions:
@@ -153,6 +170,7 @@ def heuristic_suggestions(role: RoleSpec) -> tuple[Suggestions, list[Inference]]
                     field=rule.field,
                     value=_plain(rule.value),
                     reason=f"description mentions {match.group(0)!r}: {rule.why}",
+                    trigger=match.group(0),
                 )
             )
     return suggestions, inferences
@@ -167,9 +185,12 @@ def build_need(
 ) -> RoleNeed:
     """Resolve a role into a RoleNeed: the spec's explicit values, else ``suggestions``, else defaults.
 
-    Inferences for fields the spec states explicitly are dropped (the spec wins).
+    Inferences for fields the spec states explicitly are dropped (the spec wins); a role with
+    ``infer: false`` takes no inference at all.
     """
     role = spec.roles[role_name]
+    if not role.infer:
+        suggestions, inferences = {}, []
     req = role.requires
     prefs = role.preferences
     defaults = spec.defaults.preferences
@@ -183,6 +204,7 @@ def build_need(
         "output_min": req.output_min,
         "modalities_in": tuple(req.modalities_in) if req.modalities_in is not None else None,
         "modalities_out": tuple(req.modalities_out) if req.modalities_out is not None else None,
+        "multilingual": req.multilingual,
         "quality": prefs.quality,
         "cost": prefs.cost,
         "latency": prefs.latency,
@@ -230,6 +252,7 @@ def build_need(
         force=role.force,
         params=dict(role.mode_params),
         fallbacks=role.fallbacks,
+        allow_previews=role.allow_previews,
         inferred=tuple(kept),
         interpreter=interpreter,
         **values,

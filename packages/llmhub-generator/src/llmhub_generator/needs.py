@@ -22,13 +22,18 @@ ARENA_CATEGORIES = ("overall", "coding", "math", "creative_writing", "instructio
 
 
 class Inference(BaseModel):
-    """One thing the interpreter inferred rather than read from the spec, and why."""
+    """One thing the interpreter inferred rather than read from the spec, and why.
+
+    ``trigger`` is the text of the description that triggered a keyword rule (heuristic
+    interpreter), ``None`` for the LLM interpreter's suggestions.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     field: str
     value: Any
     reason: str
+    trigger: str | None = None
 
 
 class RoleNeed(BaseModel):
@@ -46,9 +51,10 @@ class RoleNeed(BaseModel):
         allow: ``provider`` or ``provider/model`` glob patterns; if non-empty, one must match.
         deny: Patterns that exclude a candidate.
         tools, structured_output, reasoning, attachments, open_weights: Required capabilities.
-        include_deprecated: Deprecated models may be chosen (only ever set by relaxation).
         context_min, output_min: Minimum context window / output length in tokens (0 = none).
         modalities_in, modalities_out: Content kinds the model must read / write.
+        multilingual: Quality is judged on multilingual data (embedding roles: MTEB multilingual).
+        allow_previews: Preview/experimental/``-latest`` ids compete with stable ids.
         force: A pinned provider/model, if any.
         params: Call parameters for llmhub.yaml.
         fallbacks: Number of backups to select.
@@ -74,11 +80,12 @@ class RoleNeed(BaseModel):
     reasoning: bool = False
     attachments: bool = False
     open_weights: bool = False
-    include_deprecated: bool = False
     context_min: int = Field(default=0, ge=0)
     output_min: int = Field(default=0, ge=0)
     modalities_in: tuple[Modality, ...] = ("text",)
     modalities_out: tuple[Modality, ...] = ("text",)
+    multilingual: bool = False
+    allow_previews: bool = False
     force: ForceSpec | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     fallbacks: int = 2

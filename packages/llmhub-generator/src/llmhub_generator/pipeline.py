@@ -17,12 +17,16 @@ from typing import Any
 
 from llmhub_generator.emitter import emit_yaml, finalize_meta, runtime_data
 from llmhub_generator.errors import UnfillableRoleError
-from llmhub_generator.explain import Explanation, RoleExplanation, candidate_row
+from llmhub_catalog.models import ModelRecord
+from llmhub_generator.explain import Explanation, RoleExplanation, candidate_row, pick_explanation
+from llmhub_generator.facts import candidate_facts, quality_category
+from llmhub_generator.filters import FilterStep
 from llmhub_generator.interpret import HeuristicInterpreter, NeedsInterpreter
 from llmhub_generator.needs import RoleNeed
 from llmhub_generator.relax import filter_with_relaxation
-from llmhub_generator.scoring import rank, weights_for
-from llmhub_generator.select import Selection, Target, select
+from llmhub_generator.scoring import Ranker, Score, points_per_price_doubling, weights_for
+from llmhub_generator.select import Selection, Target, pick_primary, same_model, select
+from llmhub_generator.spec import Level
 from llmhub_generator.spec import LoadedSpec, Spec
 from llmhub_generator.view import CatalogLike, CatalogView, build_view
 from llmhub_runtime import RuntimeConfig, parse_runtime_config
@@ -133,8 +137,14 @@ def generate(
                 raise
             survivors, steps, relaxed, relaxations = [], [], need, []
             warnings.append(f"role {role_name!r}: no fallback candidates ({exc})")
-        ranked = rank(survivors, relaxed, view)
-        selection = select(relaxed, ranked, view)
+        survivors, alias_step = _collapse_aliases(survivors)
+        if alias_step is not None:
+            steps = [*steps, alias_step]
+        measure = quality_category(relaxed, survivors)
+        ranker = Ranker([candidate_facts(r, relaxed, measure) for r in survivors], relaxed)
+        weights = weights_for(relaxed.quality, relaxed.cost, relaxed.latency)
+        ranked = ranker.rank(weights)
+        selection = select(relaxed, ranked, view, measure)
         role_warnings = [f"role {role_name!r}: {w}" for w in selection.warnings]
         warnings.extend(role_warnings)
 
@@ -145,7 +155,7 @@ def generate(
             if target.record is not None and target.record.api_base and target.provider not in api_bases:
                 api_bases[target.provider] = target.record.api_base
         roles_out[role_name] = _role_entry(relaxed, selection)
-        rationale = _rationale(relaxed, selection, len(survivors))
+        rationale = _rationale(relaxed, selection, len(survivors), measure)
         score = selection.primary.score.total if selection.primary.score is not None else None
         meta_roles[role_name] = {
             "score": score,
@@ -155,6 +165,7 @@ def generate(
         }
         chosen = {(selection.primary.provider, selection.primary.model): "primary"}
         chosen.update({(t.provider, t.model): "fallback" for t in selection.fallbacks})
+        runner_up, ties = _runner_up(selection, ranked)
         explanations.append(
             RoleExplanation(
                 role=role_name,
@@ -164,7 +175,7 @@ def generate(
                     mode="json", exclude={"inferred", "description", "role", "interpreter"}
                 ),
                 inferred=tuple(i.model_dump(mode="json") for i in need.inferred),
-                weights=weights_for(relaxed),
+                weights=weights,
                 filters=tuple(steps),
                 relaxations=tuple(relaxations),
                 candidates=tuple(
@@ -179,6 +190,22 @@ def generate(
                 rationale=rationale,
                 warnings=tuple(role_warnings),
                 notes=selection.notes,
+                measure=measure,
+                picks=tuple(
+                    pick_explanation(
+                        "primary" if i == 0 else f"fallback {i}", t, measure, relaxed.quality.value
+                    )
+                    for i, t in enumerate(targets)
+                ),
+                runner_up=runner_up,
+                ties=ties,
+                flips=() if selection.forced or not ranked else _flips(relaxed, ranker, selection),
+                skipped=selection.skipped,
+                trade_off=(
+                    f"one doubling of price is worth "
+                    f"{points_per_price_doubling(relaxed.quality, relaxed.cost):g} Arena points; "
+                    f"one latency unit {weights.latency / weights.quality:g}"
+                ),
             )
         )
 
@@ -281,7 +308,7 @@ def _fallback_entry(target: Target) -> dict[str, Any]:
     return entry
 
 
-def _rationale(need: RoleNeed, selection: Selection, candidates: int) -> str:
+def _rationale(need: RoleNeed, selection: Selection, candidates: int, measure: str) -> str:
     primary = selection.primary
     prefs = f"quality={need.quality.value} cost={need.cost.value} latency={need.latency.value}"
     if selection.forced:
@@ -289,10 +316,78 @@ def _rationale(need: RoleNeed, selection: Selection, candidates: int) -> str:
     record, score = primary.record, primary.score
     if record is None or score is None:  # pragma: no cover - only forced targets lack a record
         return prefs
+    q = score.facts.quality
+    if q.value is None:
+        quality = f"no {measure} rating"
+    elif measure.startswith("mteb"):
+        quality = f"{measure} {q.value:.1f}"
+    else:
+        quality = f"{measure} {q.value:.0f} [{q.lower:.0f}, {q.upper:.0f}]"
+    price = "price unknown" if score.facts.price is None else f"${score.facts.price:.3g}/1M blended"
     return (
-        f"best of {candidates} candidates (score {score.total:.3f}): quality tier {score.quality_tier}, "
-        f"cost tier {record.tiers.cost}, latency tier {record.tiers.latency}; {prefs}"
+        f"best of {candidates} candidates (utility {score.total:.1f}): {quality}, {price}, "
+        f"latency {score.facts.latency.label}; {prefs}"
     )
+
+
+def _collapse_aliases(records: list[ModelRecord]) -> tuple[list[ModelRecord], FilterStep | None]:
+    """Drop aliases (``alias_of``) whose target is itself a candidate: the dated id is preferred."""
+    ids = {r.id for r in records}
+    kept = [r for r in records if r.alias_of is None or r.alias_of not in ids]
+    if len(kept) == len(records):
+        return records, None
+    return kept, FilterStep("aliases", "aliases whose target is a candidate", len(records), len(kept))
+
+
+def _runner_up(selection: Selection, ranked: list[Score]) -> tuple[dict[str, Any] | None, str | None]:
+    primary = selection.primary
+    if primary.score is None or primary.record is None:
+        return None, None
+    runner = next(
+        (s for s in ranked if s.record.id != primary.record.id and not same_model(s.record, primary.record)),
+        None,
+    )
+    ties = None
+    if primary.score.tied_with_best:
+        tied = [
+            f"{s.record.provider}/{s.record.model}"
+            for s in ranked
+            if s.tied_with_best and s.record.id != primary.record.id and not same_model(s.record, primary.record)
+        ]
+        if tied:
+            more = f" and {len(tied) - 5} more" if len(tied) > 5 else ""
+            ties = (
+                f"tied on quality (95% intervals overlap the best) with {', '.join(tied[:5])}{more}; "
+                "broken by price, latency and fit (utility), then catalog id"
+            )
+    if runner is None:
+        return None, ties
+    margin = primary.score.total - runner.total
+    return {
+        "target": f"{runner.record.provider}/{runner.record.model}",
+        "total": round(runner.total, 2),
+        "margin": round(margin, 2),
+        "dominated": runner.group == primary.score.group and margin < 0,
+    }, ties
+
+
+def _flips(need: RoleNeed, ranker: Ranker, selection: Selection) -> tuple[str, ...]:
+    """Which single preference change would pick another primary (and which)."""
+    current = selection.primary.record
+    if current is None:
+        return ()
+    out = []
+    levels = {"quality": need.quality, "cost": need.cost, "latency": need.latency}
+    for name in ("quality", "cost", "latency"):
+        for level in Level:
+            if level is levels[name]:
+                continue
+            changed = {**levels, name: level}
+            ranked = ranker.rank(weights_for(changed["quality"], changed["cost"], changed["latency"]))
+            best, _ = pick_primary(ranked)
+            if best.record.id != current.id and not same_model(best.record, current):
+                out.append(f"{name}: {levels[name].value} -> {level.value} would pick {best.record.provider}/{best.record.model}")
+    return tuple(out)
 
 
 def _version() -> str:

@@ -1,19 +1,20 @@
 """SP8: the relaxation ladder.
 
 When the hard filters leave no candidate, the generator looks at the filter that emptied the list.
-If it is a policy filter (kind, providers, allow, deny, available, tools, modalities) nothing is
-relaxed: the role cannot be filled and :class:`UnfillableRoleError` names that filter. If it is a
-requirement filter, that requirement is relaxed one step and the filters run again:
+If it is a policy filter (kind, providers, allow, deny, available, tools, modalities, deprecated:
+deprecated models are never candidates unless pinned with ``force``) nothing is relaxed: the role
+cannot be filled and :class:`UnfillableRoleError` names that filter. If it is a requirement
+filter, that requirement is relaxed one step and the filters run again:
 
 | filter | one relaxation step |
 |---|---|
-| deprecated | deprecated models become eligible |
 | open_weights | open weights no longer required |
 | attachments | attachments no longer required |
 | structured_output | structured output no longer required (prompt for JSON instead) |
 | reasoning | a reasoning model no longer required |
 | output_min | the output minimum is dropped |
 | context_min | the context minimum is halved; below 8,000 tokens it is dropped |
+| stable | preview, experimental and ``-latest`` ids become eligible |
 
 Requirement filters run in the order of this table (see :mod:`llmhub_generator.filters`), so the
 ladder relaxes the first blocking requirement first. Every step is recorded with what changed and
@@ -92,9 +93,9 @@ def _relax(need: RoleNeed, step: FilterStep) -> tuple[RoleNeed, Relaxation]:
     origin = "inferred" if step.name in inferred else "spec"
     reason = f"no candidate met {step.constraint} ({step.before} before this filter)"
     name = step.name
-    if name == "deprecated":
-        return need.model_copy(update={"include_deprecated": True}), Relaxation(
-            name, "deprecated models allowed", reason, "catalog"
+    if name == "stable":
+        return need.model_copy(update={"allow_previews": True}), Relaxation(
+            name, "preview / -latest ids allowed", reason, "policy"
         )
     if name in {"open_weights", "attachments", "structured_output", "reasoning"}:
         return need.model_copy(update={name: False}), Relaxation(

@@ -1,30 +1,42 @@
-"""SP6 weights and SP7 scores.
+"""SP6 weights and SP7 scores: one utility per candidate, in Arena points.
 
-**Weights (SP6).** Each preference level says how much its dimension matters:
-``low`` = 0.2, ``medium`` = 1, ``high`` = 3. So ``cost: high`` means cheapness weighs three times
-as much as a ``medium`` dimension (the reference code read it the other way round). Capability
-fit always weighs 0.5. The four weights are divided by their sum.
+**Quality** is the expected win rate against the best eligible candidate of the role,
+``q = 2 / (1 + 10 ** ((best - rating) / 400))`` (1 for the best, 0.72 at 100 points below, 0.18
+at 400 below), judged on the role's measure (see :mod:`llmhub_generator.facts`). A candidate whose
+95% interval overlaps the best one's is **tied** with it (``q = 1``). The win rate is turned into
+points with its slope at the top, ``Q = (q - 1) / K`` with ``K = ln 10 / 800`` per point, so a
+candidate 10 points below the best costs ~10 points and one far below costs at most ~350.
+Embedding roles use the MTEB average: ``Q = 10 (score - best)`` (one MTEB point = 10 Arena points).
+An *unrated* candidate gets the lowest ``Q`` of the rated ones (or 0 when none is rated), and
+for ``quality: medium|high`` roles ranks after every rated candidate (see :func:`rank`).
 
-**Scores (SP7)**, each in [0, 1], higher is better:
+**Utility** (higher is better)::
 
-* quality ``q = ((tier - 1) + f) / 5``. ``tier`` is the catalog quality tier (1..5), or, when the
-  role is judged on an Arena category the model is rated in (coding, vision...), the tier of that
-  rating computed with the catalog's formula against the best rating of that category in the
-  catalog. ``f`` orders models inside a tier: ``min(0.999, 2 p)`` where ``p`` is the probability of
-  winning a vote against the best model of the category in the catalog; ``0.25`` for a tier that
-  was not derived from an Arena rating. Because the tier is the integer part, a higher tier
-  always scores higher.
-* cost ``c = ((5 - tier) + g) / 5`` with the catalog cost tier; ``g`` in [0, 1] is how far the
-  blended price ``(3 in + out) / 4`` sits below the top of its tier's price band on a log scale
-  (``0`` when the price is unknown). Cheaper always scores higher.
-* latency ``l = (5 - tier) / 4`` with the catalog's latency tier (a documented proxy).
-* fit ``= (pref + surplus + headroom) / 3``: ``pref`` is 1 for the first preferred provider,
-  ``1/2`` for the second, ... and 0 for others (0.5 for everyone when the role states no
-  preference); ``surplus`` is the share of tool calling, structured output and attachments the
-  model offers; ``headroom`` is ``min(1, context / max(2 context_min, 32000))``.
+    U = wq Q  -  C * doublings  -  L * latency_units  +  F
 
-``total = wq q + wc c + wl l + wf fit``. Candidates are ranked by total (rounded to 6 decimals),
-then quality, then cost score, then catalog id, so ties are broken deterministically.
+* ``wq``: quality weight by level: low 0.5, medium 1, high 2.
+* ``doublings = log2(price / cheapest)``: how many doublings of the blended price above the
+  cheapest priced candidate (prices floored at $0.05 per 1M so that a free model is not infinitely
+  cheaper). An unknown price counts as the most expensive known price (unknown is never best).
+* ``C``: Arena points one doubling of price is worth, by cost level: low 8, medium 25, high 60.
+* ``L``: points per latency unit, by latency level: low 3, medium 10, high 35.
+* ``F``: 15 points for the first preferred provider, 15/2 for the second, ... (0 when not
+  preferred); plus up to 3 points of capability surplus (tools, structured output, attachments
+  offered beyond what is required) and context headroom.
+
+**Trade-off rates.** At the top of the field, the Arena points a doubling of price is worth are
+``C / wq``:
+
+| quality \\ cost | low | medium | high |
+|---|---|---|---|
+| low | 16 | 50 | 120 |
+| medium | 8 | 25 | 60 |
+| high | 4 | 12.5 | 30 |
+
+So on a ``quality: high, cost: medium`` role a model 56 points better is worth 4.5 doublings
+(22x the price), and 1.4 points are not worth paying 6.7x. Raising ``quality`` never makes the
+pick worse on quality, raising ``cost`` never makes it more expensive, and raising ``latency``
+never makes it slower (tested as properties).
 """
 
 from __future__ import annotations
@@ -33,116 +45,174 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from llmhub_catalog.models import ModelRecord
-from llmhub_catalog.tiers import COST_BOUNDS, quality_tier, win_probability
+from llmhub_generator.facts import CandidateFacts
 from llmhub_generator.needs import RoleNeed
 from llmhub_generator.spec import Level
-from llmhub_generator.view import CatalogView
 
-__all__ = ["FIT_WEIGHT", "LEVEL_WEIGHTS", "Score", "Weights", "rank", "score", "weights_for"]
+__all__ = [
+    "COST_POINTS",
+    "LATENCY_POINTS",
+    "PREFERRED_PROVIDER_POINTS",
+    "QUALITY_WEIGHTS",
+    "Score",
+    "Weights",
+    "points_per_price_doubling",
+    "rank",
+    "score_all",
+    "weights_for",
+]
 
-LEVEL_WEIGHTS: dict[Level, float] = {Level.LOW: 0.2, Level.MEDIUM: 1.0, Level.HIGH: 3.0}
-FIT_WEIGHT = 0.5
-_UNRATED_F = 0.25
-# Price bands of the cost tiers, in $ per 1M tokens (the catalog's bounds, closed at both ends).
-_BANDS = (0.01, *COST_BOUNDS, 100.0)
+QUALITY_WEIGHTS: dict[Level, float] = {Level.LOW: 0.5, Level.MEDIUM: 1.0, Level.HIGH: 2.0}
+COST_POINTS: dict[Level, float] = {Level.LOW: 8.0, Level.MEDIUM: 25.0, Level.HIGH: 60.0}
+LATENCY_POINTS: dict[Level, float] = {Level.LOW: 3.0, Level.MEDIUM: 10.0, Level.HIGH: 35.0}
+PREFERRED_PROVIDER_POINTS = 15.0
+SURPLUS_POINTS = 3.0
+PRICE_FLOOR = 0.05
+MTEB_POINT = 10.0
+_SLOPE = math.log(10) / 800  # d(2p)/d(rating) at p = 1/2
 
 
 @dataclass(frozen=True)
 class Weights:
-    """Normalised weights (they sum to 1)."""
+    """The role's weights: quality multiplier and points per price doubling / latency unit."""
 
     quality: float
     cost: float
     latency: float
-    fit: float
+
+    def to_dict(self) -> dict[str, float]:
+        """Plain form for JSON."""
+        return {"quality": self.quality, "cost_points_per_doubling": self.cost, "latency_points_per_unit": self.latency}
 
 
-def weights_for(need: RoleNeed) -> Weights:
-    """SP6: the weights of a role's preferences."""
-    raw = (LEVEL_WEIGHTS[need.quality], LEVEL_WEIGHTS[need.cost], LEVEL_WEIGHTS[need.latency], FIT_WEIGHT)
-    total = sum(raw)
-    return Weights(*(w / total for w in raw))
+def weights_for(quality: Level, cost: Level, latency: Level) -> Weights:
+    """SP6: the weights of a set of preference levels."""
+    return Weights(QUALITY_WEIGHTS[quality], COST_POINTS[cost], LATENCY_POINTS[latency])
+
+
+def points_per_price_doubling(quality: Level, cost: Level) -> float:
+    """Arena points (at the top of the field) that one doubling of price is worth."""
+    return COST_POINTS[cost] / QUALITY_WEIGHTS[quality]
 
 
 @dataclass(frozen=True)
 class Score:
-    """Component scores and total of one candidate."""
+    """The scored components of one candidate (all in Arena points except ``win_rate``).
 
-    record: ModelRecord
-    quality: float
-    cost: float
-    latency: float
-    fit: float
+    Attributes:
+        facts: The candidate's facts.
+        win_rate: Expected win rate against the best candidate, doubled (1 = best or tied).
+        tied_with_best: The candidate's interval overlaps the best candidate's.
+        quality_points: ``Q`` (0 for the best, negative below).
+        doublings: Price doublings above the cheapest candidate.
+        latency_units: The latency proxy.
+        fit_points: ``F``.
+        total: The utility ``U``.
+        group: 0 for candidates ranked on utility, 1 for unrated candidates ranked after them.
+    """
+
+    facts: CandidateFacts
+    win_rate: float | None
+    tied_with_best: bool
+    quality_points: float
+    doublings: float
+    latency_units: float
+    fit_points: float
     total: float
-    quality_tier: int
+    group: int
 
-    def sort_key(self) -> tuple[float, float, float, str]:
-        """Best first: total, then quality, then cheapness, then catalog id."""
-        return (-round(self.total, 6), -round(self.quality, 6), -round(self.cost, 6), self.record.id)
+    @property
+    def record(self):  # type: ignore[no-untyped-def]  # noqa: ANN201 - ModelRecord, kept short
+        """The candidate's catalog record."""
+        return self.facts.record
 
-
-def score(record: ModelRecord, need: RoleNeed, weights: Weights, view: CatalogView) -> Score:
-    """SP7: score one candidate for a role."""
-    q, q_tier = _quality(record, need, view)
-    c = _cost(record)
-    lat = (5 - record.tiers.latency) / 4
-    fit = _fit(record, need)
-    total = weights.quality * q + weights.cost * c + weights.latency * lat + weights.fit * fit
-    return Score(record, q, c, lat, fit, total, q_tier)
+    def sort_key(self) -> tuple[int, float, str]:
+        """Best first: group, then utility, then catalog id (deterministic ties)."""
+        return (self.group, -round(self.total, 6), self.facts.record.id)
 
 
-def rank(records: Sequence[ModelRecord], need: RoleNeed, view: CatalogView) -> list[Score]:
-    """Score and sort candidates, best first."""
-    weights = weights_for(need)
-    return sorted((score(r, need, weights, view) for r in records), key=Score.sort_key)
+@dataclass(frozen=True)
+class _Base:
+    facts: CandidateFacts
+    win_rate: float | None
+    tied: bool
+    q: float
+    doublings: float
+    fit: float
 
 
-def _quality(record: ModelRecord, need: RoleNeed, view: CatalogView) -> tuple[float, int]:
-    arena = record.arena
-    category = need.arena_category
-    if (
-        arena is not None
-        and category != "overall"
-        and category in arena.ratings
-        and category in view.top_rating
-    ):
-        rating = arena.ratings[category].rating
-        top = view.top_rating[category]
-        tier = quality_tier(rating, top)
-        f = min(0.999, 2 * win_probability(rating, top))
-    elif arena is not None and "overall" in arena.ratings and record.tiers.quality_basis == "arena":
-        tier = record.tiers.quality
-        top = view.top_rating.get("overall", arena.ratings["overall"].rating)
-        f = min(0.999, 2 * win_probability(arena.ratings["overall"].rating, top))
-    else:
-        tier = record.tiers.quality
-        f = _UNRATED_F
-    return ((tier - 1) + f) / 5, tier
+def _bases(candidates: Sequence[CandidateFacts], need: RoleNeed) -> list[_Base]:
+    rated = [c for c in candidates if c.quality.rated]
+    best = max(rated, key=lambda c: (c.quality.value, c.key)) if rated else None
+    mteb = bool(best is not None and best.quality.source.startswith("mteb"))
+    raw: list[tuple[float | None, bool, float | None]] = []
+    for c in candidates:
+        value = c.quality.value
+        if value is None or best is None or best.quality.value is None:
+            raw.append((None, False, None))
+            continue
+        if mteb:
+            raw.append((None, value >= best.quality.value, MTEB_POINT * (value - best.quality.value)))
+            continue
+        tied = (c.quality.upper or value) >= (best.quality.lower or best.quality.value)
+        win = 1.0 if tied else 2.0 / (1.0 + 10 ** ((best.quality.value - value) / 400.0))
+        raw.append((win, tied, (win - 1.0) / _SLOPE))
+    known_q = [q for _, _, q in raw if q is not None]
+    unrated_q = min(known_q) if known_q else 0.0
+    prices = [c.price for c in candidates if c.price is not None]
+    cheapest = max(PRICE_FLOOR, min(prices)) if prices else PRICE_FLOOR
+    dearest = max(PRICE_FLOOR, max(prices)) if prices else PRICE_FLOOR
+    out = []
+    for c, (win, tied, q) in zip(candidates, raw, strict=True):
+        price = dearest if c.price is None else max(PRICE_FLOOR, c.price)
+        out.append(
+            _Base(c, win, tied, unrated_q if q is None else q, math.log2(price / cheapest), _fit(c, need))
+        )
+    return out
 
 
-def _cost(record: ModelRecord) -> float:
-    tier = record.tiers.cost
-    blended = record.prices.blended
-    if record.tiers.cost_basis != "price" or blended is None:
-        g = 0.0
-    else:
-        low, high = _BANDS[tier - 1], _BANDS[tier]
-        price = min(max(blended, low), high)
-        g = (math.log(high) - math.log(price)) / (math.log(high) - math.log(low))
-    return ((5 - tier) + g) / 5
-
-
-def _fit(record: ModelRecord, need: RoleNeed) -> float:
-    if need.preferred_providers:
-        try:
-            pref = 1.0 / (need.preferred_providers.index(record.provider) + 1)
-        except ValueError:
-            pref = 0.0
-    else:
-        pref = 0.5
-    caps = record.capabilities
+def _fit(c: CandidateFacts, need: RoleNeed) -> float:
+    preferred = PREFERRED_PROVIDER_POINTS / (c.preference_rank + 1) if need.preferred_providers else 0.0
+    if c.preference_rank >= len(need.preferred_providers):
+        preferred = 0.0
+    caps = c.record.capabilities
     surplus = (caps.tool_call + caps.structured_output + caps.attachments) / 3
-    context = record.limits.context or 0
+    context = c.record.limits.context or 0
     headroom = min(1.0, context / max(2 * need.context_min, 32_000))
-    return (pref + surplus + headroom) / 3
+    return preferred + SURPLUS_POINTS * (surplus + headroom) / 2
+
+
+def score_all(
+    candidates: Sequence[CandidateFacts], need: RoleNeed, weights: Weights
+) -> list[Score]:
+    """Score candidates (unsorted). ``weights`` may differ from the role's (what-if analysis)."""
+    return _score(_bases(candidates, need), need, weights)
+
+
+def _score(bases: Sequence[_Base], need: RoleNeed, weights: Weights) -> list[Score]:
+    any_rated = any(b.facts.quality.rated for b in bases)
+    demote_unrated = any_rated and weights.quality >= QUALITY_WEIGHTS[Level.MEDIUM]
+    scores = []
+    for b in bases:
+        units = b.facts.latency.units
+        total = weights.quality * b.q - weights.cost * b.doublings - weights.latency * units + b.fit
+        group = 1 if demote_unrated and not b.facts.quality.rated else 0
+        scores.append(Score(b.facts, b.win_rate, b.tied, b.q, b.doublings, units, b.fit, total, group))
+    return scores
+
+
+class Ranker:
+    """Ranks one role's candidates under different weights without recomputing their facts."""
+
+    def __init__(self, candidates: Sequence[CandidateFacts], need: RoleNeed) -> None:
+        self._bases = _bases(candidates, need)
+        self._need = need
+
+    def rank(self, weights: Weights) -> list[Score]:
+        """Candidates best first under ``weights``."""
+        return sorted(_score(self._bases, self._need, weights), key=Score.sort_key)
+
+
+def rank(candidates: Sequence[CandidateFacts], need: RoleNeed) -> list[Score]:
+    """Score and sort candidates under the role's own preferences, best first."""
+    return Ranker(candidates, need).rank(weights_for(need.quality, need.cost, need.latency))

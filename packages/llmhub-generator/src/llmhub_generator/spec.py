@@ -108,6 +108,7 @@ class Requirements(_SpecModel):
     output_min: int | None = Field(default=None, ge=0)
     modalities_in: list[Modality] | None = None
     modalities_out: list[Modality] | None = None
+    multilingual: bool | None = None
 
 
 class ForceSpec(_SpecModel):
@@ -131,6 +132,10 @@ class RoleSpec(_SpecModel):
         allow: Only these providers or ``provider/model`` glob patterns may be chosen.
         deny: These providers or ``provider/model`` patterns are never chosen (``block`` is
             accepted as another name).
+        infer: ``false`` turns off inference from the description for this role: only what the
+            spec states (and the defaults) counts.
+        allow_previews: Preview, experimental and ``-latest`` ids may be chosen like stable ids
+            (by default they are used only when no stable id qualifies, with a warning).
     """
 
     kind: LLMMode = LLMMode.CHAT
@@ -142,6 +147,8 @@ class RoleSpec(_SpecModel):
     fallbacks: int = Field(default=2, ge=0, le=10)
     allow: list[str] = Field(default_factory=list)
     deny: list[str] = Field(default_factory=list, validation_alias=AliasChoices("deny", "block"))
+    infer: bool = True
+    allow_previews: bool = False
 
 
 class SpecDefaults(_SpecModel):
