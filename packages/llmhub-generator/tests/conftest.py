@@ -14,12 +14,15 @@ from llmhub_catalog.models import (
     ArenaRatings,
     ArenaScore,
     Capabilities,
+    EmbeddingInfo,
     Limits,
     Modalities,
     ModelKind,
     ModelRecord,
     ModelStatus,
+    MtebScore,
     Prices,
+    Provenance,
     Tiers,
 )
 
@@ -48,15 +51,39 @@ def record(
     open_weights: bool = False,
     deprecated: bool = False,
     api_base: str | None = None,
+    ci: float = 5.0,
+    votes: int = 1000,
+    reasoning_mode: str | None = None,
+    efforts: tuple[str, ...] = (),
+    canonical: str | None = None,
+    alias_of: str | None = None,
+    preview: bool = False,
+    dimensions: int | None = None,
+    mteb: dict[str, float] | None = None,
+    provenance: dict[str, tuple[str, str]] | None = None,
 ) -> ModelRecord:
-    """A ModelRecord with sensible defaults; every field the generator reads can be set."""
+    """A ModelRecord with sensible defaults; every field the generator reads can be set.
+
+    ``rating`` gets a 95% interval of ``rating +- ci``; ``mteb`` maps ``en``/``multilingual`` to
+    an MTEB average.
+    """
     arena = None
     if rating is not None or categories:
-        ratings = {"overall": ArenaScore(rating=rating or 1300.0, votes=1000)}
+        base = rating or 1300.0
+        ratings = {"overall": ArenaScore(rating=base, ci_lower=base - ci, ci_upper=base + ci, votes=votes)}
         for name, value in (categories or {}).items():
-            ratings[name] = ArenaScore(rating=value, votes=500)
+            ratings[name] = ArenaScore(rating=value, ci_lower=value - ci, ci_upper=value + ci, votes=votes // 2)
         arena = ArenaRatings(
-            arena_id=f"{provider} / {model}", display_name=model, match="exact", ratings=ratings
+            arena_id=f"{provider} / {canonical or model}", display_name=model, match="exact", ratings=ratings
+        )
+    embedding = None
+    if dimensions is not None or mteb:
+        embedding = EmbeddingInfo(
+            dimensions=dimensions,
+            mteb={
+                k: MtebScore(score=v, benchmark=f"MTEB({k})", date="2026-01-01", citation="https://example.org")
+                for k, v in (mteb or {}).items()
+            },
         )
     return ModelRecord(
         id=f"{provider}/{model}",
@@ -72,13 +99,20 @@ def record(
             reasoning=reasoning,
             attachments=attachments,
             temperature=temperature,
+            reasoning_mode=reasoning_mode,  # type: ignore[arg-type]
+            reasoning_efforts=efforts,
         ),
         modalities=Modalities(input=inputs, output=outputs),  # type: ignore[arg-type]
         limits=Limits(context=context, output=output),
         prices=Prices(input=price_in, output=price_out),
         open_weights=open_weights,
         status=ModelStatus.DEPRECATED if deprecated else ModelStatus.ACTIVE,
+        canonical=canonical,
+        alias_of=alias_of,
+        preview=preview,
         arena=arena,
+        embedding=embedding,
+        provenance={k: Provenance(source=src, date=d) for k, (src, d) in (provenance or {}).items()},
         tiers=Tiers(
             quality=quality,
             cost=cost,

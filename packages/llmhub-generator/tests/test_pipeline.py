@@ -81,7 +81,7 @@ def test_explain_is_structured_and_json_serialisable(bundled: object) -> None:
     assert all(f["rejected"] == f["before"] - f["after"] for f in agent["filters"])
     top = agent["top_candidates"]
     assert top[0]["chosen"] == "primary"
-    assert set(top[0]["scores"]) == {"quality", "cost", "latency", "fit", "total"}
+    assert set(top[0]["scores"]) == {"quality", "price_doublings", "latency_units", "fit", "total"}
     assert [c["scores"]["total"] for c in top] == sorted((c["scores"]["total"] for c in top), reverse=True)
     assert {i["field"] for i in agent["inferred"]} >= {"reasoning"}
     assert (

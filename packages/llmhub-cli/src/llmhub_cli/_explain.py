@@ -45,9 +45,11 @@ def render_summary(console: Console, rows: list[dict[str, Any]]) -> None:
 
 
 def render_explain(console: Console, explain: Mapping[str, Any]) -> None:
-    """Per role: the filters with how many candidates each rejected, relaxations, top candidates."""
+    """Per role: what was inferred (and from which words), the filters, relaxations, the top
+    candidates, then per chosen model the facts behind it (rating with interval and votes, prices,
+    latency class and basis, sources, params dropped or added, unknowns), the margin to the
+    runner-up, ties, which preference change would flip the pick, and warnings."""
     from rich.markup import escape
-    from rich.table import Table
 
     catalog = explain.get("catalog", {})
     console.print(f"catalog {catalog.get('version')} (sha256 {str(catalog.get('sha256'))[:12]})")
@@ -58,43 +60,156 @@ def render_explain(console: Console, explain: Mapping[str, Any]) -> None:
             f"[bold]{escape(role['role'])}[/bold] ({role['kind']}, {role['interpreter']} interpreter) -> "
             f"[bold]{escape(role['primary'])}[/bold]{forced}"
         )
-        weights = role.get("weights", {})
-        console.print("  weights: " + ", ".join(f"{k} {v:.2f}" for k, v in weights.items()))
-        filters = Table(title="filters", title_justify="left", show_edge=False)
-        for column in ("filter", "constraint", "before", "after", "rejected"):
-            filters.add_column(
-                column, justify="right" if column in {"before", "after", "rejected"} else "left"
-            )
-        for step in role.get("filters", []):
-            filters.add_row(
-                step["filter"],
-                escape(str(step["constraint"])),
-                str(step["before"]),
-                str(step["after"]),
-                str(step["rejected"]),
-            )
-        console.print(filters)
-        for relaxation in role.get("relaxations", []):
-            console.print(
-                f"  relaxed {escape(relaxation['change'])} ({relaxation['origin']}): "
-                f"{escape(relaxation['reason'])}"
-            )
-        candidates = Table(
-            title=f"top candidates (of {role['candidate_count']})", title_justify="left", show_edge=False
+        needs = role.get("needs", {})
+        console.print(
+            f"  preferences: quality {needs.get('quality')}, cost {needs.get('cost')}, latency {needs.get('latency')}"
+            f"; judged on {role.get('measure', 'arena:overall')}"
         )
-        for column in ("#", "model", "quality", "cost", "latency", "fit", "total", "tiers q/c/l", "chosen"):
-            candidates.add_column(column, justify="left" if column in {"model", "chosen"} else "right")
-        for row in role.get("top_candidates", []):
-            scores = row["scores"]
-            tiers = row["tiers"]
-            candidates.add_row(
-                str(row["rank"]),
-                escape(f"{row['provider']}/{row['model']}"),
-                *(f"{scores[k]:.3f}" for k in ("quality", "cost", "latency", "fit", "total")),
-                f"{tiers['quality']}/{tiers['cost']}/{tiers['latency']}",
-                row["chosen"],
+        if role.get("trade_off"):
+            console.print(f"  trade-off: {escape(role['trade_off'])}")
+        _render_inferred(console, role)
+        _render_filters(console, role)
+        _render_candidates(console, role)
+        for pick in role.get("picks", []):
+            _render_pick(console, pick)
+        runner = role.get("runner_up")
+        if runner:
+            console.print(
+                f"  runner-up: {escape(runner['target'])} (utility {runner['total']:.1f}, "
+                f"{runner['margin']:.1f} points behind the primary)"
             )
-        console.print(candidates)
+        if role.get("ties"):
+            console.print(f"  ties: {escape(role['ties'])}")
+        for skipped in role.get("skipped", [])[:3]:
+            console.print(f"  skipped: {escape(skipped)}")
+        flips = role.get("flips", [])
+        if flips:
+            console.print("  would flip: " + escape("; ".join(flips)))
+        elif not role["forced"] and role.get("picks"):
+            console.print("  would flip: no single preference change picks another primary")
         console.print(f"  why: {escape(role['rationale'])}")
+        for note in role.get("notes", []):
+            console.print(f"  note: {escape(note)}")
         for warning in role.get("warnings", []):
             console.print(f"  [yellow]warning:[/yellow] {escape(warning)}")
+
+
+def _render_inferred(console: Console, role: Mapping[str, Any]) -> None:
+    from rich.markup import escape
+
+    inferred = role.get("inferred", [])
+    if not role.get("needs", {}).get("infer", True):
+        console.print("  inferred: nothing (infer: false)")
+        return
+    if not inferred:
+        console.print("  inferred from the description: nothing")
+        return
+    console.print("  inferred from the description (set the key in the spec, or infer: false, to override):")
+    for item in inferred:
+        value = item["value"]
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        trigger = f' <- "{item["trigger"]}"' if item.get("trigger") else f" <- {item['reason']}"
+        console.print(f"    {item['field']} = {escape(shown)}{escape(trigger)}")
+
+
+def _render_filters(console: Console, role: Mapping[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    filters = Table(title="filters", title_justify="left", show_edge=False)
+    for column in ("filter", "constraint", "before", "after", "rejected"):
+        filters.add_column(column, justify="right" if column in {"before", "after", "rejected"} else "left")
+    for step in role.get("filters", []):
+        filters.add_row(
+            step["filter"],
+            escape(str(step["constraint"])),
+            str(step["before"]),
+            str(step["after"]),
+            str(step["rejected"]),
+        )
+    console.print(filters)
+    for relaxation in role.get("relaxations", []):
+        console.print(
+            f"  relaxed {escape(relaxation['change'])} ({relaxation['origin']}): {escape(relaxation['reason'])}"
+        )
+
+
+def _render_candidates(console: Console, role: Mapping[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"top candidates (of {role['candidate_count']})", title_justify="left", show_edge=False)
+    for column in ("#", "model", "rating", "win", "$/1M", "latency", "quality", "price", "fit", "total", "chosen"):
+        table.add_column(column, justify="left" if column in {"model", "chosen"} else "right")
+    for row in role.get("top_candidates", []):
+        scores = row["scores"]
+        rating = "unrated" if row.get("rating") is None else f"{row['rating']:.0f}"
+        if row.get("tied_with_best"):
+            rating += "="
+        win = "-" if row.get("win_rate") is None else f"{row['win_rate']:.2f}"
+        price = "?" if row.get("price") is None else f"{row['price']:.3g}"
+        table.add_row(
+            str(row["rank"]),
+            escape(f"{row['provider']}/{row['model']}"),
+            rating,
+            win,
+            price,
+            f"{row['latency_units']:g}",
+            f"{scores['quality']:.1f}",
+            f"-{scores['price_doublings']:.2f}x2",
+            f"{scores['fit']:.1f}",
+            f"{scores['total']:.1f}",
+            row["chosen"],
+        )
+    console.print(table)
+    console.print(
+        "  (rating: = tied with the best; win: expected win rate vs the best, doubled; price: doublings above "
+        "the cheapest; all scores in Arena points)"
+    )
+
+
+def _render_pick(console: Console, pick: Mapping[str, Any]) -> None:
+    from rich.markup import escape
+
+    console.print(f"  [bold]{pick['position']}[/bold] {escape(pick['target'])}")
+    if pick.get("why"):
+        console.print(f"      why      {escape(pick['why'])}")
+    q = pick.get("quality", {})
+    if q.get("rated"):
+        if str(q["measure"]).startswith("mteb"):
+            text = f"{q['measure']} {q['value']:.2f}"
+        else:
+            votes = f", {q['votes']:,} votes" if q.get("votes") else ""
+            text = f"{q['measure']} {q['value']:.0f} [{q['ci_lower']:.0f}, {q['ci_upper']:.0f}]{votes}"
+            if q.get("win_rate") is not None:
+                text += f", win rate vs best {q['win_rate'] / 2:.2f}"
+            if q.get("tied_with_best"):
+                text += " (tied with the best)"
+        console.print(f"      quality  {escape(text)}")
+    else:
+        console.print(f"      quality  unrated on {q.get('measure')}")
+    prices = pick.get("prices", {})
+    if prices.get("known"):
+        out = prices.get("output")
+        out_text = "?" if out is None else f"${out:g}"
+        console.print(
+            f"      price    ${prices['input']:g} in / {out_text} out per 1M tokens (blended ${prices['blended']:.3g})"
+        )
+    else:
+        console.print("      price    unknown")
+    latency = pick.get("latency", {})
+    if latency:
+        console.print(f"      latency  {latency['class']} ({latency['units']:g} units, proxy: {escape(latency['basis'])})")
+    if pick.get("dimensions") is not None:
+        console.print(f"      vectors  {pick['dimensions']} dimensions")
+    provenance = pick.get("provenance", {})
+    if provenance:
+        console.print("      sources  " + escape("; ".join(f"{k}: {v}" for k, v in provenance.items())))
+    for conflict in pick.get("conflicts", []):
+        console.print(f"      conflict {escape(conflict)}")
+    for item in pick.get("dropped_params", []):
+        console.print(f"      dropped  {item['param']}: {escape(item['why'])}")
+    for item in pick.get("added_params", []):
+        console.print(f"      added    {item['param']}: {escape(item['why'])}")
+    for flag in pick.get("flags", []):
+        console.print(f"      [yellow]unknown/flag[/yellow] {escape(flag)}")

@@ -110,6 +110,8 @@ class PickExplanation:
     flags: tuple[str, ...]
     total: float | None
     dimensions: int | None = None
+    doublings: float | None = None
+    latency_units: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form for JSON."""
@@ -169,6 +171,7 @@ def pick_explanation(position: str, target: Target, measure: str, need_quality: 
                 "votes": q.votes,
                 "win_rate": None if score.win_rate is None else round(score.win_rate, 4),
                 "tied_with_best": score.tied_with_best,
+                "points": round(score.quality_points, 4),
             }
             lat = score.facts.latency
             latency = {"units": lat.units, "class": lat.label, "basis": lat.basis, "proxy": True}
@@ -177,7 +180,12 @@ def pick_explanation(position: str, target: Target, measure: str, need_quality: 
             if lat.reasoning_basis.startswith("mode unknown"):
                 flags.append("reasoning mode unknown: counted as always-reasoning")
         if not quality.get("rated"):
-            flags.append(f"no {measure} rating: quality unknown (ranked below rated models for quality {need_quality})")
+            treated = (
+                "counted as the lowest rated candidate's quality"
+                if need_quality == "low"
+                else f"ranked below every rated candidate for quality {need_quality}"
+            )
+            flags.append(f"no {measure} rating: quality unknown ({treated})")
         p = record.prices
         prices = {"known": p.blended is not None, "input": p.input, "output": p.output, "blended": p.blended}
         if p.long_context:
@@ -207,6 +215,8 @@ def pick_explanation(position: str, target: Target, measure: str, need_quality: 
         flags=tuple(flags),
         total=None if score is None else score.total,
         dimensions=dimensions,
+        doublings=None if score is None else score.doublings,
+        latency_units=None if score is None else score.latency_units,
     )
 
 

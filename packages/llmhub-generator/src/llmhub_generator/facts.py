@@ -25,12 +25,19 @@ unknown).
 * ``reasoning``: 0 for models that do not reason, 1 for optional reasoning (thinking can be
   turned down), 2 for always-reasoning models (every answer waits for hidden reasoning tokens).
   A reasoning model whose mode the catalog does not know counts as ``always``. When the role's
-  latency preference is ``high`` and the model accepts a reasoning effort, the generator emits
-  the lowest effort and the reasoning units drop to 0 (``none``/``minimal`` effort) or by half.
+  latency preference is ``high`` (or its ``max_tokens`` is below :data:`SMALL_MAX_TOKENS`) and
+  the model accepts a reasoning effort, the generator emits the lowest effort and the reasoning
+  units drop to 0 (``none``/``minimal`` effort) or by half.
 * ``hardware``: 1 for providers that serve on fast inference hardware (Groq, Cerebras,
   SambaNova), else 0.
 
 Embedding models all get 1 unit (their latency hardly differs by model).
+
+**Budget risk.** An always-reasoning model that cannot be turned down to ``none``/``minimal``
+effort, on a role whose ``max_tokens`` is below :data:`SMALL_MAX_TOKENS` (below half of it when a
+``low`` effort is emitted), may spend the whole budget on hidden reasoning and return an empty
+answer: it ranks after every candidate without
+that risk (and is warned about when chosen anyway).
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from llmhub_generator.spec import Level
 __all__ = [
     "FAST_HARDWARE_PROVIDERS",
     "LOW_EFFORTS",
+    "SMALL_MAX_TOKENS",
     "CandidateFacts",
     "LatencyProxy",
     "QualityMeasure",
@@ -59,6 +67,8 @@ __all__ = [
 FAST_HARDWARE_PROVIDERS = frozenset({"groq", "cerebras", "sambanova"})
 #: Reasoning effort values that switch reasoning (almost) off.
 LOW_EFFORTS = frozenset({"none", "minimal"})
+#: Below this ``max_tokens``, hidden reasoning can eat the whole answer budget.
+SMALL_MAX_TOKENS = 1024
 #: Effort values any-llm accepts for ``reasoning_effort``.
 ANYLLM_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh", "max"})
 
@@ -107,6 +117,7 @@ class LatencyProxy:
     reasoning_basis: str
     fast_hardware: bool
     effort: str | None  # the reasoning_effort the generator emits, if any
+    budget_risk: bool = False
 
     @property
     def label(self) -> str:
@@ -125,6 +136,8 @@ class LatencyProxy:
             parts.append(f"reasoning_effort {self.effort}")
         if self.fast_hardware:
             parts.append("fast-hardware provider")
+        if self.budget_risk:
+            parts.append(f"reasoning may use up max_tokens < {SMALL_MAX_TOKENS}")
         return ", ".join(parts)
 
 
@@ -209,13 +222,25 @@ def latency_proxy(record: ModelRecord, need: RoleNeed) -> LatencyProxy:
     mode, basis = reasoning_mode(record)
     reasoning_units = {"none": 0.0, "optional": 1.0, "always": 2.0}[mode]
     effort = None
-    if mode != "none" and need.latency is Level.HIGH:
+    max_tokens = need.params.get("max_tokens")
+    small_budget = isinstance(max_tokens, int) and max_tokens < SMALL_MAX_TOKENS
+    if mode != "none" and (need.latency is Level.HIGH or small_budget) and "reasoning_effort" not in need.params:
         effort = lowest_effort(record)
         if effort is not None:
             reasoning_units = 0.0 if effort in LOW_EFFORTS else reasoning_units / 2
+    written = need.params.get("reasoning_effort")
+    final_effort = effort if effort is not None else (written if isinstance(written, str) else None)
+    # A low (not none/minimal) effort still reasons, with a smaller appetite: half the threshold.
+    limit = SMALL_MAX_TOKENS if final_effort is None else SMALL_MAX_TOKENS // 2
+    risk = (
+        isinstance(max_tokens, int)
+        and max_tokens < limit
+        and mode == "always"
+        and final_effort not in LOW_EFFORTS
+    )
     fast = record.provider in FAST_HARDWARE_PROVIDERS
     units = max(0.5, size_units + reasoning_units - (1.0 if fast else 0.0))
-    return LatencyProxy(units, size, mode, basis, fast, effort)
+    return LatencyProxy(units, size, mode, basis, fast, effort, risk)
 
 
 def is_unstable_id(record: ModelRecord) -> bool:

@@ -202,9 +202,9 @@ def generate(
                 flips=() if selection.forced or not ranked else _flips(relaxed, ranker, selection),
                 skipped=selection.skipped,
                 trade_off=(
-                    f"one doubling of price is worth "
-                    f"{points_per_price_doubling(relaxed.quality, relaxed.cost):g} Arena points; "
-                    f"one latency unit {weights.latency / weights.quality:g}"
+                    f"a doubling of price is worth "
+                    f"{points_per_price_doubling(relaxed.quality, relaxed.cost):g} Arena points, "
+                    f"a latency unit {weights.latency / weights.quality:g}"
                 ),
             )
         )
@@ -367,7 +367,7 @@ def _runner_up(selection: Selection, ranked: list[Score]) -> tuple[dict[str, Any
         "target": f"{runner.record.provider}/{runner.record.model}",
         "total": round(runner.total, 2),
         "margin": round(margin, 2),
-        "dominated": runner.group == primary.score.group and margin < 0,
+        "rank_group": runner.group,
     }, ties
 
 

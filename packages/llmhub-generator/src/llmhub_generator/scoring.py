@@ -8,7 +8,12 @@ points with its slope at the top, ``Q = (q - 1) / K`` with ``K = ln 10 / 800`` p
 candidate 10 points below the best costs ~10 points and one far below costs at most ~350.
 Embedding roles use the MTEB average: ``Q = 10 (score - best)`` (one MTEB point = 10 Arena points).
 An *unrated* candidate gets the lowest ``Q`` of the rated ones (or 0 when none is rated), and
-for ``quality: medium|high`` roles ranks after every rated candidate (see :func:`rank`).
+for ``quality: medium|high`` roles ranks after every rated candidate.
+
+**Rank groups.** Candidates are sorted by group, then utility: group 0 is the normal case;
+unrated candidates (when the role's quality is medium or high and some candidate is rated) add 1;
+a *budget risk* (an always-reasoning model on a role whose ``max_tokens`` it may use up, see
+:mod:`llmhub_generator.facts`) adds 2, so such a model is used only when nothing else qualifies.
 
 **Utility** (higher is better)::
 
@@ -20,7 +25,7 @@ for ``quality: medium|high`` roles ranks after every rated candidate (see :func:
   cheaper). An unknown price counts as the most expensive known price (unknown is never best).
 * ``C``: Arena points one doubling of price is worth, by cost level: low 8, medium 25, high 60.
 * ``L``: points per latency unit, by latency level: low 3, medium 10, high 35.
-* ``F``: 15 points for the first preferred provider, 15/2 for the second, ... (0 when not
+* ``F``: 30 points for the first preferred provider, 30/2 for the second, ... (0 when not
   preferred); plus up to 3 points of capability surplus (tools, structured output, attachments
   offered beyond what is required) and context headroom.
 
@@ -65,7 +70,7 @@ __all__ = [
 QUALITY_WEIGHTS: dict[Level, float] = {Level.LOW: 0.5, Level.MEDIUM: 1.0, Level.HIGH: 2.0}
 COST_POINTS: dict[Level, float] = {Level.LOW: 8.0, Level.MEDIUM: 25.0, Level.HIGH: 60.0}
 LATENCY_POINTS: dict[Level, float] = {Level.LOW: 3.0, Level.MEDIUM: 10.0, Level.HIGH: 35.0}
-PREFERRED_PROVIDER_POINTS = 15.0
+PREFERRED_PROVIDER_POINTS = 30.0
 SURPLUS_POINTS = 3.0
 PRICE_FLOOR = 0.05
 MTEB_POINT = 10.0
@@ -108,7 +113,7 @@ class Score:
         latency_units: The latency proxy.
         fit_points: ``F``.
         total: The utility ``U``.
-        group: 0 for candidates ranked on utility, 1 for unrated candidates ranked after them.
+        group: The rank group: 0 normal, +1 unrated (quality medium/high), +2 budget risk.
     """
 
     facts: CandidateFacts
@@ -196,7 +201,9 @@ def _score(bases: Sequence[_Base], need: RoleNeed, weights: Weights) -> list[Sco
     for b in bases:
         units = b.facts.latency.units
         total = weights.quality * b.q - weights.cost * b.doublings - weights.latency * units + b.fit
-        group = 1 if demote_unrated and not b.facts.quality.rated else 0
+        group = (1 if demote_unrated and not b.facts.quality.rated else 0) + (
+            2 if b.facts.latency.budget_risk else 0
+        )
         scores.append(Score(b.facts, b.win_rate, b.tied, b.q, b.doublings, units, b.fit, total, group))
     return scores
 

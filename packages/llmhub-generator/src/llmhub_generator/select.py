@@ -25,7 +25,8 @@ none) with a warning.
 **Params** per target are the role's ``mode_params`` adjusted to the model: ``temperature`` is
 dropped for models that refuse it, ``reasoning_effort`` is dropped for models that do not reason;
 for ``latency: high`` roles, a reasoning model that accepts an effort setting gets its lowest
-one. Each change is recorded per target (``--explain`` lists them).
+one (also when ``max_tokens`` is small, so that reasoning does not eat the answer budget). Each
+change is recorded per target (``--explain`` lists them).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmhub_catalog.models import ModelRecord
-from llmhub_generator.facts import LOW_EFFORTS, CandidateFacts, candidate_facts, reasoning_mode
+from llmhub_generator.facts import SMALL_MAX_TOKENS, CandidateFacts, candidate_facts, reasoning_mode
 from llmhub_generator.filters import apply_filters
 from llmhub_generator.needs import RoleNeed
 from llmhub_generator.pareto import dominated_by, dominates
@@ -58,8 +59,6 @@ __all__ = [
 QUALITY_FLOOR_POINTS = 50.0
 #: The same floor for embedding roles, in MTEB average points.
 MTEB_FLOOR_POINTS = 2.0
-#: Below this ``max_tokens``, a reasoning model may spend the whole budget thinking.
-SMALL_MAX_TOKENS = 1024
 
 
 @dataclass(frozen=True)
@@ -320,15 +319,11 @@ def _target(
         if "reasoning_effort" in params and record.capabilities.reasoning_mode == "none":
             del params["reasoning_effort"]
             dropped.append(("reasoning_effort", "the model does not reason"))
-        if (
-            need.latency is Level.HIGH
-            and mode != "none"
-            and "reasoning_effort" not in need.params
-            and score is not None
-            and score.facts.latency.effort is not None
-        ):
-            params["reasoning_effort"] = score.facts.latency.effort
-            added.append(("reasoning_effort", f"{score.facts.latency.effort}: the lowest effort, for latency: high"))
+        effort = score.facts.latency.effort if score is not None else None
+        if mode != "none" and effort is not None:
+            params["reasoning_effort"] = effort
+            why = "latency: high" if need.latency is Level.HIGH else "a small max_tokens"
+            added.append(("reasoning_effort", f"{effort}: the lowest effort, for {why}"))
     return Target(provider, model, params, record, score, why, tuple(dropped), tuple(added))
 
 
@@ -343,10 +338,12 @@ def _target_warnings(target: Target, need: RoleNeed) -> list[str]:
     if target.score is not None and target.score.facts.unstable:
         out.append(f"{name} is a preview/-latest id: it may change or disappear without notice")
     max_tokens = target.params.get("max_tokens")
-    mode, _ = reasoning_mode(record)
-    effort = target.params.get("reasoning_effort")
-    thinking = mode == "always" or (mode == "optional" and effort not in LOW_EFFORTS and effort is not None)
-    if isinstance(max_tokens, int) and max_tokens < SMALL_MAX_TOKENS and thinking:
+    risk = (
+        target.score.facts.latency.budget_risk
+        if target.score is not None
+        else candidate_facts(record, need, "arena:overall").latency.budget_risk
+    )
+    if risk:
         out.append(
             f"{name} reasons before answering and max_tokens is {max_tokens}: hidden reasoning tokens count "
             f"against it and can leave the answer empty (use >= {SMALL_MAX_TOKENS}, or a non-reasoning model)"
