@@ -1,27 +1,42 @@
-"""Generator speed: 50 roles against the full bundled catalog, heuristic mode.
+"""Generator speed: 50 roles against the full bundled catalog, heuristic mode, against a baseline.
 
-Measures, in one run:
-* ``load``: ``load_catalog("bundled")`` plus building its records (the baseline the generator
-  cannot avoid), median of several repetitions in this process after a warm-up;
-* ``generate``: ``generate(spec_with_50_roles, catalog)`` on the already loaded catalog;
-* ``cold``: both together in a fresh process (what ``llmhub generate`` pays), median of 5.
+The baseline is the generator as it was at :data:`BASELINE_COMMIT` (before the issue-11 choice
+rules: Pareto check, intervals, latency proxy, fallback policy, richer explanation). Its source is
+extracted with ``git archive`` into a temporary folder and imported instead of the working tree's
+(``PYTHONPATH``), on the same catalog, runtime and interpreter, so the two differ only in the
+generator's own code. Runs alternate (current, baseline, current, ...) in fresh processes; each
+process reports:
 
-Prints time per role and the ratio generate / load. Target: the whole 50-role run under 1 s.
-Never asserts.
+* ``cold``: import + ``load_catalog("bundled")`` + the first ``generate`` (what ``llmhub
+  generate`` pays);
+* ``warm``: the median of further ``generate`` calls on the loaded catalog.
+
+Prints medians over the rounds, the ratios current / baseline, and whether the whole 50-role run
+stays well under 1 s. Never asserts. Needs git (it reads the baseline from the repository).
 
 Run: ``uv run --all-packages --group dev python bench/bench_generator.py``
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
 import sys
-import time
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
 
+from _common import load_note
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The last commit before the issue-11 generator (today's main when the work started).
+BASELINE_COMMIT = "ebd4a2e"
 ROLES = 50
-REPEATS = 7
+ROUNDS = 5
+WARM_REPEATS = 5
 KINDS = ["chat", "chat", "chat", "embedding", "tool"]
 DESCRIPTIONS = [
     "Answers customer questions; must be reliable.",
@@ -34,6 +49,25 @@ DESCRIPTIONS = [
     "Tags millions of messages in bulk.",
 ]
 LEVELS = ["low", "medium", "high"]
+
+WORKER = """
+import json, statistics, sys, time
+t0 = time.perf_counter()
+from llmhub_catalog import load_catalog
+from llmhub_generator import generate, parse_spec_yaml
+spec = parse_spec_yaml(sys.stdin.read())
+catalog = load_catalog("bundled")
+result = generate(spec, catalog)
+cold = time.perf_counter() - t0
+warm = []
+for _ in range(int(sys.argv[1])):
+    t = time.perf_counter()
+    generate(spec, catalog)
+    warm.append(time.perf_counter() - t)
+import llmhub_generator
+print(json.dumps({"cold": cold, "warm": statistics.median(warm), "roles": len(result.config.roles),
+                  "module": llmhub_generator.__file__}))
+"""
 
 
 def spec_text(roles: int = ROLES) -> str:
@@ -53,52 +87,67 @@ def spec_text(roles: int = ROLES) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cold_run() -> float:
-    code = (
-        "import time; t=time.perf_counter(); "
-        "from llmhub_catalog import load_catalog; from llmhub_generator import generate, parse_spec_yaml; "
-        "import sys; generate(parse_spec_yaml(sys.stdin.read()), load_catalog('bundled')); "
-        "print(time.perf_counter()-t)"
-    )
+def extract_baseline(target: Path) -> Path:
+    """The baseline generator's ``src`` folder, extracted from git into ``target``."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", BASELINE_COMMIT, "packages/llmhub-generator/src"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target / "packages" / "llmhub-generator" / "src"
+
+
+def measure(spec: str, pythonpath: Path | None) -> dict[str, float]:
+    """One fresh process: cold and warm times (seconds)."""
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(pythonpath), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     done = subprocess.run(
-        [sys.executable, "-c", code], input=spec_text(), capture_output=True, text=True, check=True
+        [sys.executable, "-c", WORKER, str(WARM_REPEATS)],
+        input=spec,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
-    return float(done.stdout.strip())
+    data: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return data
 
 
 def main() -> None:
     """Run and print the benchmark."""
-    from llmhub_catalog import load_catalog
-    from llmhub_generator import generate, parse_spec_yaml
+    spec = spec_text()
+    print(load_note("generator"))
+    with tempfile.TemporaryDirectory() as tmp:
+        baseline_src = extract_baseline(Path(tmp))
+        current: list[dict[str, float]] = []
+        baseline: list[dict[str, float]] = []
+        for _ in range(ROUNDS):
+            current.append(measure(spec, None))
+            baseline.append(measure(spec, baseline_src))
+    assert "llmhub-generator/src" not in str(current[0]["module"]) or tmp not in str(current[0]["module"])
+    assert tmp in str(baseline[0]["module"]), "the baseline run did not import the baseline code"
 
-    loaded = parse_spec_yaml(spec_text())
-    warm = load_catalog("bundled").records  # warm-up (imports, page cache)
-    assert warm
-    load_times, gen_times = [], []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        catalog = load_catalog("bundled")
-        _ = catalog.records
-        load_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        result = generate(loaded, catalog)
-        gen_times.append(time.perf_counter() - start)
-    cold = [_cold_run() for _ in range(5)]
-    load_ms = statistics.median(load_times) * 1000
-    gen_ms = statistics.median(gen_times) * 1000
-    cold_ms = statistics.median(cold) * 1000
-    print(f"machine load average: {os.getloadavg()[0]:.2f} (2 cores)")
-    print(f"catalog: {len(catalog.records)} records, version {catalog.version}")
-    print(f"roles generated: {len(result.config.roles)}")
-    print(f"load catalog (warm, median of {REPEATS}):   {load_ms:8.1f} ms")
-    print(f"generate {ROLES} roles (median of {REPEATS}):   {gen_ms:8.1f} ms  = {gen_ms / ROLES:.2f} ms/role")
-    print(f"ratio generate / load:                {gen_ms / load_ms:8.2f}")
-    print(f"cold process (import+load+generate):  {cold_ms:8.1f} ms (median of 5)")
-    total = load_ms + gen_ms
+    def med(runs: list[dict[str, float]], key: str) -> float:
+        return statistics.median(r[key] for r in runs) * 1000
+
+    cur_warm, base_warm = med(current, "warm"), med(baseline, "warm")
+    cur_cold, base_cold = med(current, "cold"), med(baseline, "cold")
+    print(f"{ROLES} roles, bundled catalog, {ROUNDS} interleaved rounds (fresh process each)")
+    print(f"baseline: generator at {BASELINE_COMMIT} (git archive), same catalog and interpreter")
     print(
-        f"target: whole {ROLES}-role run < 1000 ms -> {total:.0f} ms warm, {cold_ms:.0f} ms cold: "
-        f"{'PASS' if cold_ms < 1000 else 'MISS'}"
+        f"warm generate, median of {WARM_REPEATS}:  current {cur_warm:7.1f} ms   "
+        f"baseline {base_warm:7.1f} ms   ratio {cur_warm / base_warm:5.2f}   ({cur_warm / ROLES:.2f} ms/role)"
     )
+    print(
+        f"cold (import+load+generate):   current {cur_cold:7.1f} ms   baseline {base_cold:7.1f} ms   "
+        f"ratio {cur_cold / base_cold:5.2f}"
+    )
+    verdict = "PASS" if cur_cold < 1000 else "MISS"
+    print(f"target: whole {ROLES}-role run well under 1000 ms -> {cur_cold:.0f} ms cold: {verdict}")
+    print(load_note("generator, after"))
 
 
 if __name__ == "__main__":

@@ -72,7 +72,9 @@ def record(
         base = rating or 1300.0
         ratings = {"overall": ArenaScore(rating=base, ci_lower=base - ci, ci_upper=base + ci, votes=votes)}
         for name, value in (categories or {}).items():
-            ratings[name] = ArenaScore(rating=value, ci_lower=value - ci, ci_upper=value + ci, votes=votes // 2)
+            ratings[name] = ArenaScore(
+                rating=value, ci_lower=value - ci, ci_upper=value + ci, votes=votes // 2
+            )
         arena = ArenaRatings(
             arena_id=f"{provider} / {canonical or model}", display_name=model, match="exact", ratings=ratings
         )
@@ -81,7 +83,9 @@ def record(
         embedding = EmbeddingInfo(
             dimensions=dimensions,
             mteb={
-                k: MtebScore(score=v, benchmark=f"MTEB({k})", date="2026-01-01", citation="https://example.org")
+                k: MtebScore(
+                    score=v, benchmark=f"MTEB({k})", date="2026-01-01", citation="https://example.org"
+                )
                 for k, v in (mteb or {}).items()
             },
         )

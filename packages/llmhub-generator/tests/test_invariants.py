@@ -10,12 +10,14 @@ is a documented definition rather than a measurement.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import catalog_of, record
+from judge import judge_dominates, rating_of, same
 from llmhub_catalog.models import ModelRecord
 from llmhub_generator import GenerationResult, generate, parse_spec_yaml
 from llmhub_generator.facts import latency_proxy
@@ -62,7 +64,8 @@ def embedding_record(draw: st.DrawFn, index: int) -> ModelRecord:
         tools=False,
         structured=False,
         dimensions=draw(st.sampled_from([None, 768, 1024, 1536])),
-        mteb=draw(st.sampled_from([None, {"en": 0.0}, {"en": 1.0, "multilingual": 1.0}])) and {
+        mteb=draw(st.sampled_from([None, {"en": 0.0}, {"en": 1.0, "multilingual": 1.0}]))
+        and {
             "en": draw(st.floats(50, 75)),
             "multilingual": draw(st.floats(40, 70)),
         },
@@ -142,40 +145,6 @@ def eligible(records: list[ModelRecord], role: dict[str, Any], kind: str) -> lis
     return stable or pool
 
 
-def rating_of(r: ModelRecord, kind: str) -> tuple[float, float, float] | None:
-    if kind == "embedding":
-        if r.embedding is None or "en" not in r.embedding.mteb:
-            return None
-        s = r.embedding.mteb["en"].score
-        return s, s, s
-    if r.arena is None or "overall" not in r.arena.ratings:
-        return None
-    o = r.arena.ratings["overall"]
-    return o.rating, o.ci_lower or o.rating, o.ci_upper or o.rating
-
-
-def judge_dominates(a: ModelRecord, b: ModelRecord, role: dict[str, Any], kind: str, need: Any) -> bool:
-    qa, qb = rating_of(a, kind), rating_of(b, kind)
-    if qa is None or qb is None:
-        return False
-    better = qa[0] > qb[0] if kind == "embedding" else qa[1] > qb[2]
-    pa, pb = a.prices.blended, b.prices.blended
-    cheaper = pa is not None and (pb is None or pa <= pb)
-    faster = latency_proxy(a, need).units <= latency_proxy(b, need).units
-    pref = role["preferred"]
-
-    def rank(r: ModelRecord) -> int:
-        return pref.index(r.provider) if r.provider in pref else len(pref)
-
-    return better and cheaper and faster and rank(a) <= rank(b)
-
-
-def same(a: ModelRecord, b: ModelRecord) -> bool:
-    return a.same_model_key == b.same_model_key or (
-        a.arena is not None and b.arena is not None and a.arena.arena_id == b.arena.arena_id
-    )
-
-
 def targets(result: GenerationResult, records: list[ModelRecord]) -> list[ModelRecord]:
     by_key = {(r.provider, r.model): r for r in records}
     role = result.config.roles["r"]
@@ -187,7 +156,9 @@ def targets(result: GenerationResult, records: list[ModelRecord]) -> list[ModelR
 
 @SETTINGS
 @given(records=catalogs(), role=role_specs())
-def test_no_pick_is_dominated_and_fallbacks_follow_the_policy(records: list[ModelRecord], role: dict[str, Any]) -> None:
+def test_no_pick_is_dominated_and_fallbacks_follow_the_policy(
+    records: list[ModelRecord], role: dict[str, Any]
+) -> None:
     result = run(records, spec_text(role))
     pool = eligible(records, role, "chat")
     if result is None:
@@ -234,7 +205,9 @@ def test_no_pick_is_dominated_and_fallbacks_follow_the_policy(records: list[Mode
 
 @SETTINGS
 @given(records=catalogs(), role=role_specs())
-def test_embedding_fallbacks_keep_the_vector_dimension(records: list[ModelRecord], role: dict[str, Any]) -> None:
+def test_embedding_fallbacks_keep_the_vector_dimension(
+    records: list[ModelRecord], role: dict[str, Any]
+) -> None:
     result = run(records, spec_text(role, kind="embedding"))
     pool = eligible(records, role, "embedding")
     if result is None:
@@ -254,7 +227,9 @@ def test_embedding_fallbacks_keep_the_vector_dimension(records: list[ModelRecord
 
 @SETTINGS
 @given(records=catalogs(), role=role_specs(), seed=st.randoms(use_true_random=False))
-def test_generation_is_deterministic_and_order_free(records: list[ModelRecord], role: dict[str, Any], seed: Any) -> None:
+def test_generation_is_deterministic_and_order_free(
+    records: list[ModelRecord], role: dict[str, Any], seed: Any
+) -> None:
     text = spec_text(role)
     first = run(records, text)
     shuffled = list(records)
@@ -287,7 +262,7 @@ def test_preferences_are_monotonic(records: list[ModelRecord], role: dict[str, A
             assume(result is not None)
             assert result is not None
             picks.append(_pick(result)[key])
-        for before, after in zip(picks, picks[1:], strict=False):
+        for before, after in itertools.pairwise(picks):
             assert sign * after >= sign * before - 1e-6, (name, picks)
 
 

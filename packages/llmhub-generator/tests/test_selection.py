@@ -6,9 +6,9 @@ import pytest
 
 from conftest import FakeCatalog, catalog_of, record
 from llmhub_generator import GenerateOptions, UnfillableRoleError, generate, parse_spec_yaml
+from llmhub_generator.facts import candidate_facts
 from llmhub_generator.filters import apply_filters, matches_pattern
 from llmhub_generator.interpret import HeuristicInterpreter
-from llmhub_generator.facts import candidate_facts
 from llmhub_generator.scoring import points_per_price_doubling, rank, weights_for
 from llmhub_generator.spec import Level
 from llmhub_generator.view import build_view
@@ -174,12 +174,14 @@ def test_fallbacks_first_on_another_provider_and_within_the_floor(small_catalog:
 def test_trade_off_rates_grow_with_the_cost_level_and_shrink_with_quality() -> None:
     for quality in Level:
         rates = [points_per_price_doubling(quality, cost) for cost in (Level.LOW, Level.MEDIUM, Level.HIGH)]
-        assert rates == sorted(rates) and len(set(rates)) == 3
+        assert rates == sorted(rates)
+        assert len(set(rates)) == 3
     for cost in Level:
         rates = [points_per_price_doubling(q, cost) for q in (Level.LOW, Level.MEDIUM, Level.HIGH)]
         assert rates == sorted(rates, reverse=True)
     weights = weights_for(Level.LOW, Level.HIGH, Level.MEDIUM)
-    assert weights.cost > weights.latency and weights.quality < 1
+    assert weights.cost > weights.latency
+    assert weights.quality < 1
 
 
 def test_ties_are_broken_deterministically() -> None:
@@ -209,7 +211,8 @@ def test_a_close_second_beats_a_distant_one_of_another_provider_only_after_the_f
     fallbacks = far.config.roles["c"].fallbacks
     assert [(f.provider, f.model) for f in fallbacks] == [("mistral", "tiny"), ("openai", "b")]
     why = far.explain.role("c").picks[1].why
-    assert "another provider" in why and "within the quality floor" in why
+    assert "another provider" in why
+    assert "within the quality floor" in why
     near = run("  c: {preferences: {quality: high}, fallbacks: 2}\n", catalog_of([*strong, weak, close]))
     assert [(f.provider, f.model) for f in near.config.roles["c"].fallbacks] == [
         ("mistral", "near"),

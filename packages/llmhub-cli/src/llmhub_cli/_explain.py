@@ -62,8 +62,8 @@ def render_explain(console: Console, explain: Mapping[str, Any]) -> None:
         )
         needs = role.get("needs", {})
         console.print(
-            f"  preferences: quality {needs.get('quality')}, cost {needs.get('cost')}, latency {needs.get('latency')}"
-            f"; judged on {role.get('measure', 'arena:overall')}"
+            f"  preferences: quality {needs.get('quality')}, cost {needs.get('cost')}, "
+            f"latency {needs.get('latency')}; judged on {role.get('measure', 'arena:overall')}"
         )
         if role.get("trade_off"):
             console.print(f"  trade-off: {escape(role['trade_off'])}")
@@ -130,7 +130,8 @@ def _render_filters(console: Console, role: Mapping[str, Any]) -> None:
     console.print(filters)
     for relaxation in role.get("relaxations", []):
         console.print(
-            f"  relaxed {escape(relaxation['change'])} ({relaxation['origin']}): {escape(relaxation['reason'])}"
+            f"  relaxed {escape(relaxation['change'])} ({relaxation['origin']}): "
+            f"{escape(relaxation['reason'])}"
         )
 
 
@@ -138,8 +139,22 @@ def _render_candidates(console: Console, role: Mapping[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"top candidates (of {role['candidate_count']})", title_justify="left", show_edge=False)
-    for column in ("#", "model", "rating", "win", "$/1M", "latency", "quality", "price", "fit", "total", "chosen"):
+    table = Table(
+        title=f"top candidates (of {role['candidate_count']})", title_justify="left", show_edge=False
+    )
+    for column in (
+        "#",
+        "model",
+        "rating",
+        "win",
+        "$/1M",
+        "latency",
+        "quality",
+        "price",
+        "fit",
+        "total",
+        "chosen",
+    ):
         table.add_column(column, justify="left" if column in {"model", "chosen"} else "right")
     for row in role.get("top_candidates", []):
         scores = row["scores"]
@@ -163,8 +178,8 @@ def _render_candidates(console: Console, role: Mapping[str, Any]) -> None:
         )
     console.print(table)
     console.print(
-        "  (rating: = tied with the best; win: expected win rate vs the best, doubled; price: doublings above "
-        "the cheapest; all scores in Arena points)"
+        "  (rating: = tied with the best; win: expected win rate vs the best, doubled; "
+        "price: doublings above the cheapest; all scores in Arena points)"
     )
 
 
@@ -193,13 +208,17 @@ def _render_pick(console: Console, pick: Mapping[str, Any]) -> None:
         out = prices.get("output")
         out_text = "?" if out is None else f"${out:g}"
         console.print(
-            f"      price    ${prices['input']:g} in / {out_text} out per 1M tokens (blended ${prices['blended']:.3g})"
+            f"      price    ${prices['input']:g} in / {out_text} out per 1M tokens "
+            f"(blended ${prices['blended']:.3g})"
         )
     else:
         console.print("      price    unknown")
     latency = pick.get("latency", {})
     if latency:
-        console.print(f"      latency  {latency['class']} ({latency['units']:g} units, proxy: {escape(latency['basis'])})")
+        console.print(
+            f"      latency  {latency['class']} ({latency['units']:g} units, "
+            f"proxy: {escape(latency['basis'])})"
+        )
     if pick.get("dimensions") is not None:
         console.print(f"      vectors  {pick['dimensions']} dimensions")
     provenance = pick.get("provenance", {})

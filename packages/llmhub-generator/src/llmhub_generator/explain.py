@@ -20,10 +20,25 @@ from llmhub_generator.relax import Relaxation
 from llmhub_generator.scoring import Score, Weights
 from llmhub_generator.select import Target
 
-__all__ = ["CandidateRow", "Explanation", "PickExplanation", "RoleExplanation", "candidate_row", "pick_explanation"]
+__all__ = [
+    "CandidateRow",
+    "Explanation",
+    "PickExplanation",
+    "RoleExplanation",
+    "candidate_row",
+    "pick_explanation",
+]
 
 #: Provenance entries shown per pick (prefixes of the catalog's field paths).
-_PROVENANCE_FIELDS = ("prices", "limits.context", "arena", "embedding", "capabilities", "status", "deprecation")
+_PROVENANCE_FIELDS = (
+    "prices",
+    "limits.context",
+    "arena",
+    "embedding",
+    "capabilities",
+    "status",
+    "deprecation",
+)
 
 
 @dataclass(frozen=True)

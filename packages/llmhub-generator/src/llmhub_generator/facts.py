@@ -42,6 +42,7 @@ that risk (and is warned about when chosen anyway).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -163,9 +164,7 @@ def quality_category(need: RoleNeed, records: list[ModelRecord]) -> str:
     if need.catalog_kind == "embedding":
         return "mteb:multilingual" if need.multilingual else "mteb:en"
     category = need.arena_category
-    if category != "overall" and any(
-        r.arena is not None and category in r.arena.ratings for r in records
-    ):
+    if category != "overall" and any(r.arena is not None and category in r.arena.ratings for r in records):
         return f"arena:{category}"
     return "arena:overall"
 
@@ -184,7 +183,9 @@ def _quality(record: ModelRecord, measure: str) -> QualityMeasure:
         return QualityMeasure(None, None, None, None, "unrated")
     lower = score.ci_lower if score.ci_lower is not None else score.rating
     upper = score.ci_upper if score.ci_upper is not None else score.rating
-    return QualityMeasure(score.rating, min(lower, score.rating), max(upper, score.rating), score.votes, measure)
+    return QualityMeasure(
+        score.rating, min(lower, score.rating), max(upper, score.rating), score.votes, measure
+    )
 
 
 def reasoning_mode(record: ModelRecord) -> tuple[str, str]:
@@ -205,26 +206,33 @@ def lowest_effort(record: ModelRecord) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=16_384)
+def _size_class(model: str, name: str, blended: float | None) -> tuple[str, float]:
+    # Cached: a pure function of strings, called for every candidate of every role.
+    if _SMALL.search(model) or _SMALL.search(name):
+        return "small", 1.0
+    if _LARGE.search(model) or _LARGE.search(name) or (blended is not None and blended > 5.0):
+        return "large", 3.0
+    if blended is not None:
+        return "medium", 2.0
+    return "unknown", 3.0
+
+
 def latency_proxy(record: ModelRecord, need: RoleNeed) -> LatencyProxy:
     """The latency proxy of ``record`` for ``need`` (documented in the module docstring)."""
     if record.kind == "embedding":
         return LatencyProxy(1.0, "n/a", "none", "embedding model", False, None)
-    names = (record.model, record.name)
-    blended = record.prices.blended
-    if any(_SMALL.search(n) for n in names):
-        size, size_units = "small", 1.0
-    elif any(_LARGE.search(n) for n in names) or (blended is not None and blended > 5.0):
-        size, size_units = "large", 3.0
-    elif blended is not None:
-        size, size_units = "medium", 2.0
-    else:
-        size, size_units = "unknown", 3.0
+    size, size_units = _size_class(record.model, record.name, record.prices.blended)
     mode, basis = reasoning_mode(record)
     reasoning_units = {"none": 0.0, "optional": 1.0, "always": 2.0}[mode]
     effort = None
     max_tokens = need.params.get("max_tokens")
     small_budget = isinstance(max_tokens, int) and max_tokens < SMALL_MAX_TOKENS
-    if mode != "none" and (need.latency is Level.HIGH or small_budget) and "reasoning_effort" not in need.params:
+    if (
+        mode != "none"
+        and (need.latency is Level.HIGH or small_budget)
+        and "reasoning_effort" not in need.params
+    ):
         effort = lowest_effort(record)
         if effort is not None:
             reasoning_units = 0.0 if effort in LOW_EFFORTS else reasoning_units / 2
@@ -245,7 +253,12 @@ def latency_proxy(record: ModelRecord, need: RoleNeed) -> LatencyProxy:
 
 def is_unstable_id(record: ModelRecord) -> bool:
     """A preview/experimental id or a moving alias (``-latest``): may change without notice."""
-    return record.preview or bool(_UNSTABLE.search(record.model))
+    return record.preview or _unstable_name(record.model)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _unstable_name(model: str) -> bool:
+    return bool(_UNSTABLE.search(model))
 
 
 def candidate_facts(record: ModelRecord, need: RoleNeed, measure: str) -> CandidateFacts:

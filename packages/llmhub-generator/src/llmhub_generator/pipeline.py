@@ -15,19 +15,19 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from llmhub_catalog.models import ModelRecord
 from llmhub_generator.emitter import emit_yaml, finalize_meta, runtime_data
 from llmhub_generator.errors import UnfillableRoleError
-from llmhub_catalog.models import ModelRecord
 from llmhub_generator.explain import Explanation, RoleExplanation, candidate_row, pick_explanation
 from llmhub_generator.facts import candidate_facts, quality_category
 from llmhub_generator.filters import FilterStep
 from llmhub_generator.interpret import HeuristicInterpreter, NeedsInterpreter
 from llmhub_generator.needs import RoleNeed
+from llmhub_generator.pareto import dominated_by
 from llmhub_generator.relax import filter_with_relaxation
 from llmhub_generator.scoring import Ranker, Score, points_per_price_doubling, weights_for
-from llmhub_generator.select import Selection, Target, pick_primary, same_model, select
-from llmhub_generator.spec import Level
-from llmhub_generator.spec import LoadedSpec, Spec
+from llmhub_generator.select import Selection, Target, same_model, select
+from llmhub_generator.spec import Level, LoadedSpec, Spec
 from llmhub_generator.view import CatalogLike, CatalogView, build_view
 from llmhub_runtime import RuntimeConfig, parse_runtime_config
 from llmhub_runtime.extras import needed_extras
@@ -352,7 +352,9 @@ def _runner_up(selection: Selection, ranked: list[Score]) -> tuple[dict[str, Any
         tied = [
             f"{s.record.provider}/{s.record.model}"
             for s in ranked
-            if s.tied_with_best and s.record.id != primary.record.id and not same_model(s.record, primary.record)
+            if s.tied_with_best
+            and s.record.id != primary.record.id
+            and not same_model(s.record, primary.record)
         ]
         if tied:
             more = f" and {len(tied) - 5} more" if len(tied) > 5 else ""
@@ -383,10 +385,13 @@ def _flips(need: RoleNeed, ranker: Ranker, selection: Selection) -> tuple[str, .
             if level is levels[name]:
                 continue
             changed = {**levels, name: level}
-            ranked = ranker.rank(weights_for(changed["quality"], changed["cost"], changed["latency"]))
-            best, _ = pick_primary(ranked)
+            order = ranker.order(weights_for(changed["quality"], changed["cost"], changed["latency"]))
+            best = next(f for f in order if dominated_by(f, order) is None)
             if best.record.id != current.id and not same_model(best.record, current):
-                out.append(f"{name}: {levels[name].value} -> {level.value} would pick {best.record.provider}/{best.record.model}")
+                out.append(
+                    f"{name}: {levels[name].value} -> {level.value} would pick "
+                    f"{best.record.provider}/{best.record.model}"
+                )
     return tuple(out)
 
 

@@ -50,6 +50,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from llmhub_catalog.models import ModelRecord
 from llmhub_generator.facts import CandidateFacts
 from llmhub_generator.needs import RoleNeed
 from llmhub_generator.spec import Level
@@ -87,7 +88,11 @@ class Weights:
 
     def to_dict(self) -> dict[str, float]:
         """Plain form for JSON."""
-        return {"quality": self.quality, "cost_points_per_doubling": self.cost, "latency_points_per_unit": self.latency}
+        return {
+            "quality": self.quality,
+            "cost_points_per_doubling": self.cost,
+            "latency_points_per_unit": self.latency,
+        }
 
 
 def weights_for(quality: Level, cost: Level, latency: Level) -> Weights:
@@ -127,7 +132,7 @@ class Score:
     group: int
 
     @property
-    def record(self):  # type: ignore[no-untyped-def]  # noqa: ANN201 - ModelRecord, kept short
+    def record(self) -> ModelRecord:
         """The candidate's catalog record."""
         return self.facts.record
 
@@ -168,10 +173,17 @@ def _bases(candidates: Sequence[CandidateFacts], need: RoleNeed) -> list[_Base]:
     cheapest = max(PRICE_FLOOR, min(prices)) if prices else PRICE_FLOOR
     dearest = max(PRICE_FLOOR, max(prices)) if prices else PRICE_FLOOR
     out = []
-    for c, (win, tied, q) in zip(candidates, raw, strict=True):
+    for c, (rate, is_tied, points) in zip(candidates, raw, strict=True):
         price = dearest if c.price is None else max(PRICE_FLOOR, c.price)
         out.append(
-            _Base(c, win, tied, unrated_q if q is None else q, math.log2(price / cheapest), _fit(c, need))
+            _Base(
+                c,
+                rate,
+                is_tied,
+                unrated_q if points is None else points,
+                math.log2(price / cheapest),
+                _fit(c, need),
+            )
         )
     return out
 
@@ -187,9 +199,7 @@ def _fit(c: CandidateFacts, need: RoleNeed) -> float:
     return preferred + SURPLUS_POINTS * (surplus + headroom) / 2
 
 
-def score_all(
-    candidates: Sequence[CandidateFacts], need: RoleNeed, weights: Weights
-) -> list[Score]:
+def score_all(candidates: Sequence[CandidateFacts], need: RoleNeed, weights: Weights) -> list[Score]:
     """Score candidates (unsorted). ``weights`` may differ from the role's (what-if analysis)."""
     return _score(_bases(candidates, need), need, weights)
 
@@ -218,6 +228,25 @@ class Ranker:
     def rank(self, weights: Weights) -> list[Score]:
         """Candidates best first under ``weights``."""
         return sorted(_score(self._bases, self._need, weights), key=Score.sort_key)
+
+    def order(self, weights: Weights) -> list[CandidateFacts]:
+        """The candidates' facts best first under ``weights``, without building scores (what-if
+        analysis ranks the same candidates many times)."""
+        any_rated = any(b.facts.quality.rated for b in self._bases)
+        demote = any_rated and weights.quality >= QUALITY_WEIGHTS[Level.MEDIUM]
+        wq, wc, wl = weights.quality, weights.cost, weights.latency
+        keyed = [
+            (
+                (1 if demote and not b.facts.quality.rated else 0)
+                + (2 if b.facts.latency.budget_risk else 0),
+                -round(wq * b.q - wc * b.doublings - wl * b.facts.latency.units + b.fit, 6),
+                b.facts.record.id,
+                b.facts,
+            )
+            for b in self._bases
+        ]
+        keyed.sort(key=lambda k: k[:3])
+        return [k[3] for k in keyed]
 
 
 def rank(candidates: Sequence[CandidateFacts], need: RoleNeed) -> list[Score]:

@@ -141,16 +141,24 @@ def select(need: RoleNeed, ranked: list[Score], view: CatalogView, measure: str)
                     f"forced model {record.provider}/{record.model} does not meet: {', '.join(failed)}; "
                     "kept because it is forced"
                 )
-        primary = _target(need.force.provider, need.force.model, record, primary_score, need, "forced by the spec")
+        primary = _target(
+            need.force.provider, need.force.model, record, primary_score, need, "forced by the spec"
+        )
     else:
         primary_score, dominated = pick_primary(ranked)
         for s, by in dominated:
             skipped.append(
                 f"{s.record.provider}/{s.record.model} ranked higher but is dominated by "
-                f"{by.record.provider}/{by.record.model} (better beyond the intervals, not dearer, not slower)"
+                f"{by.record.provider}/{by.record.model} "
+                "(better beyond the intervals, not dearer, not slower)"
             )
         primary = _target(
-            primary_score.record.provider, primary_score.record.model, primary_score.record, primary_score, need, ""
+            primary_score.record.provider,
+            primary_score.record.model,
+            primary_score.record,
+            primary_score,
+            need,
+            "",
         )
 
     before = len(warnings)
@@ -159,8 +167,12 @@ def select(need: RoleNeed, ranked: list[Score], view: CatalogView, measure: str)
     if not forced and primary_score is not None:
         for i, fb in enumerate(fallbacks):
             if fb.score is not None and dominates(fb.score.facts, primary_score.facts):
-                notes.append(f"{fb.provider}/{fb.model} dominates {primary.provider}/{primary.model}: swapped")
-                fallbacks[i] = _target(primary.provider, primary.model, primary.record, primary.score, need, "swapped")
+                notes.append(
+                    f"{fb.provider}/{fb.model} dominates {primary.provider}/{primary.model}: swapped"
+                )
+                fallbacks[i] = _target(
+                    primary.provider, primary.model, primary.record, primary.score, need, "swapped"
+                )
                 primary = _target(fb.provider, fb.model, fb.record, fb.score, need, "")
                 break
     if len(fallbacks) < need.fallbacks and not explained_short:
@@ -200,18 +212,32 @@ def _fallbacks(
     same_elsewhere: list[Score] = []
     if embedding:
         same_elsewhere = [
-            s for s in ranked if anchor is not None and same_model(s.record, anchor) and s.record.provider != anchor.provider
+            s
+            for s in ranked
+            if anchor is not None and same_model(s.record, anchor) and s.record.provider != anchor.provider
         ]
         pool = _same_dimension(pool, anchor, need, warnings)
     chosen: list[Target] = []
     chosen_records: list[ModelRecord] = [] if anchor is None else [anchor]
 
     def free(s: Score) -> bool:
-        return not any(same_model(s.record, r) and (not embedding or s.record.provider == r.provider) for r in chosen_records)
+        return not any(
+            same_model(s.record, r) and (not embedding or s.record.provider == r.provider)
+            for r in chosen_records
+        )
 
     for s in same_elsewhere:
         if len(chosen) < need.fallbacks and all(s.record.provider != r.provider for r in chosen_records):
-            chosen.append(_target(s.record.provider, s.record.model, s.record, s, need, "the same model on another provider: identical vectors"))
+            chosen.append(
+                _target(
+                    s.record.provider,
+                    s.record.model,
+                    s.record,
+                    s,
+                    need,
+                    "the same model on another provider: identical vectors",
+                )
+            )
             chosen_records.append(s.record)
 
     within, below = _split_by_floor(pool, primary, need, measure, view)
@@ -225,7 +251,9 @@ def _fallbacks(
                 )
                 if tier is below and within:
                     why += "; no other provider has a model within the quality floor"
-                chosen.append(_target(other.record.provider, other.record.model, other.record, other, need, why))
+                chosen.append(
+                    _target(other.record.provider, other.record.model, other.record, other, need, why)
+                )
                 chosen_records.append(other.record)
                 break
     # 2. then the best remaining: within the floor first.
@@ -236,13 +264,15 @@ def _fallbacks(
             if free(s):
                 why = label + _gap_text(s, primary, measure, view)
                 if s.record.provider == primary.provider:
-                    why += f", same provider as the primary"
+                    why += ", same provider as the primary"
                 chosen.append(_target(s.record.provider, s.record.model, s.record, s, need, why))
                 chosen_records.append(s.record)
     return chosen[: need.fallbacks]
 
 
-def _same_dimension(pool: list[Score], anchor: ModelRecord | None, need: RoleNeed, warnings: list[str]) -> list[Score]:
+def _same_dimension(
+    pool: list[Score], anchor: ModelRecord | None, need: RoleNeed, warnings: list[str]
+) -> list[Score]:
     dims = anchor.embedding.dimensions if anchor is not None and anchor.embedding is not None else None
     if dims is None:
         warnings.append(
@@ -252,7 +282,9 @@ def _same_dimension(pool: list[Score], anchor: ModelRecord | None, need: RoleNee
         return []
     kept = [s for s in pool if s.record.embedding is not None and s.record.embedding.dimensions == dims]
     if not kept:
-        warnings.append(f"no fallback of another model: none produces {dims}-dimensional vectors like the primary")
+        warnings.append(
+            f"no fallback of another model: none produces {dims}-dimensional vectors like the primary"
+        )
     return kept
 
 
@@ -272,7 +304,8 @@ def _split_by_floor(
     if value is None:
         return pool, []
     floor = MTEB_FLOOR_POINTS if measure.startswith("mteb") else QUALITY_FLOOR_POINTS
-    within, below = [], []
+    within: list[Score] = []
+    below: list[Score] = []
     for s in pool:
         q = s.facts.quality
         ok = q.value is not None and (
