@@ -98,3 +98,19 @@ def generated(project_dir: Path) -> Path:
     result = run("generate")
     assert result.exit_code == 0, result.output
     return project_dir
+
+
+def hand_edit_params(path: Path, role: str, params: dict[str, object]) -> None:
+    """Edit ``params`` of ``role`` in a generated llmhub.yaml as a person would, keeping the YAML
+    valid whatever layout (flow or block) the generator chose for the role."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    yaml = YAML()
+    yaml.width = 4096
+    data = yaml.load(path.read_text())
+    flow = CommentedMap(params)
+    flow.fa.set_flow_style()
+    data["roles"][role]["params"] = flow
+    with path.open("w") as out:
+        yaml.dump(data, out)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import run
+from conftest import hand_edit_params, run
 
 
 def test_catalog_show_filters(project_dir: Path) -> None:
@@ -92,7 +92,7 @@ def test_status(project_dir: Path) -> None:
     assert run("edit-role", "llm.inference", "--cost", "low").exit_code == 0
     assert json.loads(run("status", "-f", "json").stdout)["runtime_state"] == "stale (spec changed)"
     path = project_dir / "llmhub.yaml"
-    path.write_text(path.read_text().replace("mode: embedding", "mode: embedding\n    params: {x: 1}", 1))
+    hand_edit_params(path, "llm.embedding", {"x": 1})
     assert json.loads(run("status", "-f", "json").stdout)["runtime_state"] == "hand-edited"
     path.write_text("roles: [\n")
     assert json.loads(run("status", "-f", "json").stdout)["runtime_state"] == "invalid"

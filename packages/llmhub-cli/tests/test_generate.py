@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_NAMES, EXAMPLES, run
+from conftest import EXAMPLE_NAMES, EXAMPLES, hand_edit_params, run
 
 
 def test_generate_writes_llmhub_yaml_and_explains_choices(project_dir: Path) -> None:
@@ -47,7 +47,13 @@ def test_generate_json(project_dir: Path) -> None:
     assert {r["role"] for r in data["roles"]} == {"llm.inference", "llm.embedding"}
     role = data["explain"]["roles"][0]
     assert {"filters", "relaxations", "top_candidates", "weights"} <= set(role)
-    assert set(role["top_candidates"][0]["scores"]) == {"quality", "cost", "latency", "fit", "total"}
+    assert set(role["top_candidates"][0]["scores"]) == {
+        "quality",
+        "price_doublings",
+        "latency_units",
+        "fit",
+        "total",
+    }
 
 
 def test_generate_explain_tables(project_dir: Path) -> None:
@@ -55,6 +61,37 @@ def test_generate_explain_tables(project_dir: Path) -> None:
     assert result.exit_code == 0
     for word in ("filters", "rejected", "top candidates", "quality", "fit", "total", "primary", "why:"):
         assert word in result.stdout, word
+    for phrase in ("runner-up:", "would flip:", "inferred from the description", "latency ", "price "):
+        assert phrase in result.stdout, phrase
+
+
+def test_human_explain_lists_dropped_params_and_explains_every_fallback(project_dir: Path) -> None:
+    data = json.loads(run("generate", "--dry-run", "--explain", "-f", "json").stdout)
+    human = run("generate", "--dry-run", "--explain").stdout
+    for role in data["explain"]["roles"]:
+        for pick in role["picks"]:
+            assert pick["target"] in human
+            if pick["position"] != "primary":
+                assert pick["why"]
+                assert pick["why"].split(" (")[0] in human
+            for dropped in pick["dropped_params"]:
+                assert f"dropped  {dropped['param']}: {dropped['why']}" in human
+
+
+def test_starter_spec_embedding_fallbacks_keep_the_vector_dimension(project_dir: Path) -> None:
+    data = json.loads(run("generate", "--dry-run", "--explain", "-f", "json").stdout)
+    embedding = next(r for r in data["explain"]["roles"] if r["role"] == "llm.embedding")
+    primary, *fallbacks = embedding["picks"]
+    for fallback in fallbacks:
+        assert fallback["dimensions"] is not None
+        assert fallback["dimensions"] == primary["dimensions"]
+
+
+def test_the_scenario_suite_keeps_the_starter_spec(project_dir: Path) -> None:
+    from llmhub_generator import load_spec
+
+    scenario = Path(__file__).parents[2] / "llmhub-generator" / "tests" / "scenarios" / "starter.yaml"
+    assert load_spec(project_dir / "llmhub.spec.yaml").spec.roles == load_spec(scenario).spec.roles
 
 
 def test_dry_run_writes_nothing(project_dir: Path) -> None:
@@ -83,8 +120,8 @@ def test_generate_updates_env_example(project_dir: Path) -> None:
 
 def test_hand_edited_file_is_not_replaced_without_force(generated: Path) -> None:
     path = generated / "llmhub.yaml"
-    edited = path.read_text().replace("mode: embedding", "mode: embedding\n    params: {dimensions: 256}", 1)
-    path.write_text(edited)
+    hand_edit_params(path, "llm.embedding", {"dimensions": 256})
+    edited = path.read_text()
     assert run("edit-role", "llm.embedding", "--cost", "low").exit_code == 0  # spec changed too
     refused = run("generate")
     assert refused.exit_code == 1
@@ -121,7 +158,7 @@ def test_foreign_or_invalid_file_needs_force(project_dir: Path) -> None:
 
 def test_interactive_confirmation(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = generated / "llmhub.yaml"
-    path.write_text(path.read_text().replace("mode: embedding", "mode: embedding\n    params: {x: 1}", 1))
+    hand_edit_params(path, "llm.embedding", {"x": 1})
     monkeypatch.setattr("llmhub_cli._prompt.interactive", lambda: True)
     assert run("generate", input="n\n").exit_code == 1
     assert "params: {x: 1}" in path.read_text()
