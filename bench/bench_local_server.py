@@ -1,18 +1,23 @@
-"""Local server throughput and latency vs the runner in-process and vs ``python -m llama_cpp.server``.
+"""Local server throughput and latency under contention: llmhub-local vs ``python -m llama_cpp.server``.
 
-Same model (SmolLM2-135M-Instruct GGUF), same threads, same greedy 16-token chat request. For 1,
-4 and 16 concurrent clients it reports requests/s and p50/p95 latency of:
+Same model (SmolLM2-135M-Instruct GGUF), same threads and context, the same greedy 16-token chat
+request, every server in its own process, called over HTTP by 1, 4 and 16 concurrent clients.
+Measured twice: on the machine as it is ("quiet", whatever else runs on it) and with a bounded
+CPU-burning background process (one busy-looping process per ``--burners``, stopped after the
+measurement). Targets, interleaved round by round so that load drifts hit all of them alike:
 
-- ``in-process``: threads calling ``runner.create_chat_completion`` directly (the honest floor:
-  no HTTP, no JSON);
-- ``llmhub-local``: the same runner behind ``LocalModelServer`` (background thread), called over
-  HTTP with ``httpx`` from client threads;
-- ``llama_cpp.server``: llama-cpp-python's own server in a subprocess (needs the
-  ``llama-cpp-python[server]`` extras: fastapi, uvicorn, sse-starlette, pydantic-settings,
-  starlette-context); skipped with a note when they are missing.
+- ``llmhub-local``: ``python -m llmhub_local.serving.serve`` as ``llmhub local start`` runs it
+  (it sets ``OMP_WAIT_POLICY=PASSIVE``);
+- ``llmhub (omp default)``: the same server with libgomp's default wait policy, i.e. before the
+  fix - the difference between the two is the cause (OpenMP threads spinning between tokens);
+- ``llama_cpp.server``: llama-cpp-python's own server as users run it (needs
+  ``llama-cpp-python[server]``: fastapi, sse-starlette, pydantic-settings, starlette-context).
 
-Ratios are printed against in-process and against llama_cpp.server. Nothing is asserted. Run in
-the environment of ``nox -s local_gguf`` (plus the server extras)::
+Both llmhub servers and llama_cpp.server load the model with the same llama.cpp weight-repacking
+setting (see the llama.cpp runner: off on AMX CPUs, where ggml's AMX buffer crashes in VMs).
+Prints requests/s and p50/p95 latency per point and the ratios llmhub-local / llama_cpp.server
+(requests/s: higher is better; latency: lower is better). Nothing is asserted. Run in the
+environment of ``nox -s local_gguf`` plus the server extras::
 
     LLMHUB_LOCAL_CACHE_DIR=.nox/llmhub-local-models .nox/uv-local-gguf/bin/python bench/bench_local_server.py
 """
@@ -25,18 +30,39 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 
 import httpx
 
-from llmhub_local import LLMRunnerFactory
+from llmhub_local.runners.llama_cpp_runner import use_extra_buffers
+from llmhub_local.runners.model_store import resolve_model
 from llmhub_local.serving.ports import bind_listener
-from llmhub_local.serving.server import LocalModelServer
 
 MESSAGES = [{"role": "user", "content": "Name three colours."}]
+MODEL = "smollm2-135m-instruct"
+
+#: llama_cpp.server with the runner's weight-repacking setting (the same Llama() the runner builds).
+_LLAMA_SERVER = """
+import runpy, sys
+import llama_cpp.llama_cpp as bindings
+if {off}:
+    original = bindings.llama_model_default_params
+    def patched():
+        params = original()
+        params.use_extra_bufts = False
+        return params
+    bindings.llama_model_default_params = patched
+sys.argv = ["llama_cpp.server", *sys.argv[1:]]
+runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+"""
+
+_BURNER = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
 
 
 def measure(call: Callable[[], None], clients: int, requests: int) -> tuple[float, float, float]:
@@ -60,8 +86,8 @@ def measure(call: Callable[[], None], clients: int, requests: int) -> tuple[floa
 
 
 def http_caller(base_url: str, model: str, max_tokens: int) -> Callable[[], None]:
-    client = httpx.Client(base_url=base_url, timeout=600, limits=httpx.Limits(max_connections=64))
-    body = {"model": model, "messages": MESSAGES, "max_tokens": max_tokens, "temperature": 0}
+    client = httpx.Client(base_url=base_url, timeout=900, limits=httpx.Limits(max_connections=64))
+    body = {"model": model, "messages": MESSAGES, "max_tokens": max_tokens, "temperature": 0, "seed": 1}
 
     def call() -> None:
         response = client.post("/chat/completions", json=body)
@@ -70,7 +96,54 @@ def http_caller(base_url: str, model: str, max_tokens: int) -> Callable[[], None
     return call
 
 
-def start_llama_cpp_server(model_path: str, threads: int) -> tuple[subprocess.Popen[bytes], str] | None:
+def _free_port() -> int:
+    sock = bind_listener("127.0.0.1", None)
+    port = int(sock.getsockname()[1])
+    sock.close()
+    return port
+
+
+def _wait_up(proc: subprocess.Popen[bytes], base: str, name: str) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}")
+        try:
+            if httpx.get(base + "/models", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"{name} did not come up")
+
+
+@contextmanager
+def llmhub_server(home: Path, threads: int, ctx: int, omp_default: bool) -> Iterator[str]:
+    registry = home / "models.yaml"
+    registry.write_text(
+        f"models:\n  bench:\n    base_model: {MODEL}\n"
+        f"    params: {{threads: {threads}, context_length: {ctx}, temperature: 0}}\n",
+        encoding="utf-8",
+    )
+    port = _free_port()
+    env = dict(os.environ)
+    if omp_default:
+        env["OMP_WAIT_POLICY"] = ""  # set, so the server keeps it; empty: libgomp's default policy
+    args = [sys.executable, "-m", "llmhub_local.serving.serve", "bench", "--home", str(home)]
+    args += ["--registry", str(registry), "--port", str(port), "--max-queue", "256"]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        _wait_up(proc, base, "llmhub-local")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+@contextmanager
+def llama_cpp_server(model_path: str, threads: int, ctx: int) -> Iterator[str | None]:
     missing = [
         m
         for m in ("fastapi", "uvicorn", "sse_starlette", "pydantic_settings", "starlette_context")
@@ -80,95 +153,116 @@ def start_llama_cpp_server(model_path: str, threads: int) -> tuple[subprocess.Po
         print(
             f"llama_cpp.server skipped: missing {', '.join(missing)} (pip install 'llama-cpp-python[server]')"
         )
-        return None
-    sock = bind_listener("127.0.0.1", None)
-    port = sock.getsockname()[1]
-    sock.close()
-    args = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        model_path,
-        "--n_threads",
-        str(threads),
-        "--n_ctx",
-        "2048",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--model_alias",
-        "bench",
-    ]
+        yield None
+        return
+    port = _free_port()
+    code = _LLAMA_SERVER.format(off=not use_extra_buffers())
+    args = [sys.executable, "-c", code, "--model", model_path, "--n_threads", str(threads)]
+    args += ["--n_threads_batch", str(threads), "--n_ctx", str(ctx), "--host", "127.0.0.1"]
+    args += ["--port", str(port), "--model_alias", "bench"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/models", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    print("llama_cpp.server did not come up; skipped")
-    return None
+    try:
+        _wait_up(proc, base, "llama_cpp.server")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+@contextmanager
+def burners(count: int, seconds: float) -> Iterator[None]:
+    """``count`` busy-looping processes that stop by themselves after ``seconds`` (bounded)."""
+    procs = [subprocess.Popen([sys.executable, "-c", _BURNER.format(seconds=seconds)]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default="smollm2-135m-instruct")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--context", type=int, default=2048)
     parser.add_argument("--max-tokens", type=int, default=16)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--requests", type=int, default=16, help="requests per measurement (>= clients)")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (the median is kept)")
+    parser.add_argument("--burners", type=int, default=1, help="CPU-burning processes for the contended run")
     parser.add_argument(
-        "--requests", type=int, default=16, help="requests per measurement (at least the clients)"
+        "--omp-default-clients",
+        type=int,
+        nargs="*",
+        default=[1, 4],
+        help="client counts at which the before-the-fix server is measured (it is slow; none: left out)",
     )
     args = parser.parse_args()
     if importlib.util.find_spec("llama_cpp") is None:
         print("bench_local_server: skipped (llama_cpp is not installed; run it in the local_gguf env)")
         return
-
-    runner = LLMRunnerFactory.create_runner(
-        {"model": args.model, "threads": args.threads, "context_length": 2048, "temperature": 0, "seed": 1}
-    )
-    runner.create_chat_completion(MESSAGES, max_tokens=4)  # warm-up
-    server = LocalModelServer(runner, model_id=args.model, max_queue=256).start()
-    ours = http_caller(server.base_url, args.model, args.max_tokens)
-    external = start_llama_cpp_server(str(runner.resolved_model.path), args.threads)
-    theirs = http_caller(external[1], "bench", args.max_tokens) if external else None
-
-    def in_process() -> None:
-        runner.create_chat_completion(MESSAGES, max_tokens=args.max_tokens)
-
-    print(
-        f"model {args.model}, {args.threads} thread(s), {args.max_tokens} tokens/request, "
-        f"load {os.getloadavg()[0]:.2f}"
-    )
-    print(
-        f"{'clients':>7} {'target':<17} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'vs in-proc':>10} {'vs llama.srv':>12}"
-    )
-    try:
-        for clients in args.clients:
-            n = max(args.requests, clients)
-            rows = {"in-process": measure(in_process, clients, n), "llmhub-local": measure(ours, clients, n)}
+    model_path = str(resolve_model(MODEL).path)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        homes = [Path(tmp, name) for name in ("a", "b")]
+        for home in homes:
+            home.mkdir()
+        with (
+            llmhub_server(homes[0], args.threads, args.context, omp_default=False) as ours,
+            llama_cpp_server(model_path, args.threads, args.context) as theirs,
+        ):
+            targets = {"llmhub-local": http_caller(ours, "bench", args.max_tokens)}
             if theirs is not None:
-                rows["llama_cpp.server"] = measure(theirs, clients, n)
-            base = rows["in-process"][0]
-            ref = rows.get("llama_cpp.server", (None,))[0]
-            for name, (rps, p50, p95) in rows.items():
-                vs_ref = f"{rps / ref:10.2f}x" if ref else f"{'-':>11}"
+                targets["llama_cpp.server"] = http_caller(theirs, "bench", args.max_tokens)
+            before: AbstractContextManager[str | None] = (
+                nullcontext(None)
+                if not args.omp_default_clients
+                else llmhub_server(homes[1], args.threads, args.context, omp_default=True)
+            )
+            with before as old:
+                if old is not None:
+                    targets["llmhub (omp default)"] = http_caller(old, "bench", args.max_tokens)
+                for call in targets.values():  # warm-up
+                    call()
                 print(
-                    f"{clients:>7} {name:<17} {rps:7.2f} {p50 * 1e3:8.0f} {p95 * 1e3:8.0f} "
-                    f"{rps / base:9.2f}x {vs_ref:>12}"
+                    f"{MODEL}, {args.threads} thread(s), n_ctx {args.context}, "
+                    f"{args.max_tokens} tokens/request, "
+                    f"{args.requests} requests/point, {args.rounds} interleaved rounds (median), "
+                    f"{os.cpu_count()} CPUs, load average before {load_before[0]:.2f} {load_before[1]:.2f}"
                 )
-    finally:
-        server.stop()
-        if external is not None:
-            external[0].terminate()
-            external[0].wait(timeout=30)
-        runner.unload()
+                for condition, count in (("quiet", 0), (f"{args.burners} CPU burner(s)", args.burners)):
+                    seconds = 60.0 + 40.0 * len(args.clients) * len(targets) * args.rounds
+                    with burners(count, seconds):
+                        run_condition(condition, targets, args)
+    print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+
+
+def run_condition(condition: str, targets: dict[str, Callable[[], None]], args: argparse.Namespace) -> None:
+    print(f"\n== {condition} (load {os.getloadavg()[0]:.2f})")
+    print(
+        f"{'clients':>7} {'target':<21} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'req/s vs llama.srv':>19} {'p50 vs':>7} {'p95 vs':>7}"
+    )
+    for clients in args.clients:
+        n = max(args.requests, clients)
+        samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
+        for _ in range(args.rounds):
+            for name, call in targets.items():
+                if name == "llmhub (omp default)" and clients not in args.omp_default_clients:
+                    continue
+                samples[name].append(measure(call, clients, n))
+        samples = {name: runs for name, runs in samples.items() if runs}
+        rows = {
+            name: tuple(statistics.median(s[i] for s in runs) for i in range(3))
+            for name, runs in samples.items()
+        }
+        ref = rows.get("llama_cpp.server")
+        for name, (rps, p50, p95) in rows.items():
+            ratio = ""
+            if ref is not None:
+                ratio = f"{rps / ref[0]:18.2f}x {p50 / ref[1]:6.2f}x {p95 / ref[2]:6.2f}x"
+            print(f"{clients:>7} {name:<21} {rps:7.2f} {p50 * 1e3:8.0f} {p95 * 1e3:8.0f} {ratio}")
 
 
 if __name__ == "__main__":
