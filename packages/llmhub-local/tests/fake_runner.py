@@ -48,6 +48,8 @@ class FakeRunner(BaseLLMRunner):
         scanner = StopScanner(params.stop)
         used = 0
         for word in SCRIPT[: params.max_tokens]:
+            if params.cancel is not None and params.cancel.is_set():
+                break
             used += 1
             safe = scanner.feed(word)
             if safe:

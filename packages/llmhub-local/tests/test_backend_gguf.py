@@ -79,6 +79,23 @@ def test_streaming_text_matches_non_streaming(smollm: LlamaCppRunner) -> None:
     )
 
 
+def test_generation_stops_when_cancelled(smollm: LlamaCppRunner) -> None:
+    import threading
+
+    ask = [{"role": "user", "content": "Count from one to twenty in words."}]
+    full = smollm.create_chat_completion(ask, max_tokens=24)
+    assert full.usage is not None
+    assert full.usage.completion_tokens > 5
+    cancel = threading.Event()
+    cancel.set()  # already set: only end-of-sequence can be sampled
+    cut = smollm.create_chat_completion(ask, max_tokens=24, cancel=cancel)
+    assert cut.usage is not None
+    assert cut.usage.completion_tokens <= 1
+    assert smollm.create_chat_completion(ask, max_tokens=24).choices[0].message.content == (
+        full.choices[0].message.content
+    )  # a later call is unaffected
+
+
 def test_max_tokens_is_respected(smollm: LlamaCppRunner) -> None:
     reply = smollm.create_chat_completion(
         [{"role": "user", "content": "Write a long story about a dragon."}], max_tokens=5

@@ -58,6 +58,19 @@ def test_tiny_generation_streams_the_same_text(tiny: TransformersRunner) -> None
     assert "".join(tiny.generate_text_streaming("the quick brown")) == text
 
 
+def test_tiny_generation_stops_when_cancelled(tiny: TransformersRunner) -> None:
+    import threading
+
+    full = tiny.create_chat_completion([{"role": "user", "content": "one two"}], max_tokens=12)
+    assert full.usage is not None
+    cancel = threading.Event()
+    cancel.set()  # already set: the generation ends at its first token
+    cut = tiny.create_chat_completion([{"role": "user", "content": "one two"}], max_tokens=12, cancel=cancel)
+    assert cut.usage is not None
+    assert cut.usage.completion_tokens < full.usage.completion_tokens
+    assert cut.usage.completion_tokens <= 1
+
+
 def test_tiny_max_tokens_and_usage(tiny: TransformersRunner) -> None:
     reply = tiny.create_chat_completion([{"role": "user", "content": "one two"}], max_tokens=7)
     assert reply.usage is not None

@@ -396,3 +396,38 @@ def test_disconnected_non_streaming_clients_are_dropped_from_the_queue() -> None
         first.join()
         assert srv.generated == 2  # the first request and this one: the six were never generated
         assert _SlowRunner.calls == 2
+
+
+def test_a_non_streaming_client_that_leaves_mid_generation_stops_it() -> None:
+    _SlowRunner.calls = 0
+    _SlowRunner.delay = 0.2
+    produced: list[int] = []
+
+    class Counting(_SlowRunner):
+        def _pieces(self, prompt: str, params: GenerationParams) -> Iterator[StreamPiece]:
+            for piece in super()._pieces(prompt, params):
+                if piece.finish_reason is not None:
+                    produced.append(piece.completion_tokens)
+                yield piece
+
+    runner = Counting({"model": "fake.gguf", "max_tokens": 10})  # 10 words x 0.2 s
+    with LocalModelServer(runner, model_id="fake") as srv:
+        health = f"http://127.0.0.1:{srv.port}/health"
+        body = json.dumps({"messages": MESSAGES}).encode()
+        sock = socket.create_connection(("127.0.0.1", srv.port))
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        while httpx.get(health, timeout=5).json()["pending"] < 1:
+            time.sleep(0.01)
+        sock.close()  # gone while the runner generates
+        while not produced:
+            time.sleep(0.02)
+        assert produced[0] < 10  # stopped early, not generated to the end for nobody
+        while httpx.get(health, timeout=5).json()["pending"] > 0:
+            time.sleep(0.01)
+        _SlowRunner.delay = 0.0
+        answer = httpx.post(f"{srv.base_url}/chat/completions", json={"messages": MESSAGES}, timeout=30)
+        assert answer.json()["usage"]["completion_tokens"] == 10  # the next one is whole: no stale cancel

@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
@@ -61,6 +61,8 @@ class GenerationParams:
     seed: int | None
     #: Log-probabilities of the output tokens with this many alternatives each (None: none).
     logprobs: int | None = None
+    #: Set from another thread to end the generation at its next token (e.g. the client left).
+    cancel: threading.Event | None = field(default=None, compare=False)
 
     @property
     def greedy(self) -> bool:
@@ -248,6 +250,9 @@ class BaseLLMRunner(abc.ABC):
         Raises:
             LLMConfigError: an unknown parameter or an out-of-range value.
         """
+        cancel = overrides.pop("cancel", None)
+        if cancel is not None and not isinstance(cancel, threading.Event):
+            raise LLMConfigError(f"cancel must be a threading.Event, not {type(cancel).__name__}")
         logprobs = overrides.pop("logprobs", None)
         if logprobs is not None:
             if isinstance(logprobs, bool) or not isinstance(logprobs, int) or not 0 <= logprobs <= 20:
@@ -276,6 +281,7 @@ class BaseLLMRunner(abc.ABC):
             stop=c.stop,
             seed=c.seed,
             logprobs=logprobs,
+            cancel=cancel,
         )
 
     def _logprobs_hint(self) -> str:
@@ -316,8 +322,9 @@ class BaseLLMRunner(abc.ABC):
             response_format: ``{"type": "json_object"}`` or ``{"type": "json_schema", ...}`` to
                 constrain the output where the backend supports it.
             **overrides: ``max_tokens``, ``temperature``, ``top_p``, ``top_k``,
-                ``repeat_penalty``, ``stop``, ``seed``, and ``logprobs`` (alternatives per token,
-                0-20) where :attr:`supports_logprobs`.
+                ``repeat_penalty``, ``stop``, ``seed``, ``logprobs`` (alternatives per token,
+                0-20) where :attr:`supports_logprobs`, and ``cancel`` (a ``threading.Event``: when
+                set, the generation ends at its next token - a server sets it when the client left).
 
         Raises:
             ContextLengthError: the prompt does not fit the context window.

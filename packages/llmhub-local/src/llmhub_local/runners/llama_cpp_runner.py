@@ -150,7 +150,21 @@ class LlamaCppRunner(BaseLLMRunner):
         }
         if params.seed is not None:
             kwargs["seed"] = params.seed
+        if params.cancel is not None:
+            kwargs["logits_processor"] = self._llama_cpp.LogitsProcessorList([self._ender(params.cancel)])
         return kwargs
+
+    def _ender(self, cancel: threading.Event) -> Any:
+        """A logits processor that, once ``cancel`` is set, leaves only end-of-sequence possible."""
+        eos = int(self._llm.token_eos())
+
+        def process(input_ids: Any, scores: Any) -> Any:
+            if cancel.is_set():
+                scores[:] = -float("inf")
+                scores[eos] = 0.0
+            return scores
+
+        return process
 
     def _complete(self, prompt: str, params: GenerationParams) -> Generation:
         out = self._llm.create_completion(prompt, **self._sampling(params))

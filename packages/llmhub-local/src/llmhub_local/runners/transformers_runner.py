@@ -216,6 +216,10 @@ class TransformersRunner(BaseLLMRunner):
                 self._torch.manual_seed(params.seed)
         if params.stop:
             kwargs.update(stop_strings=list(params.stop), tokenizer=self._tokenizer)
+        if params.cancel is not None:
+            kwargs["stopping_criteria"] = self._transformers.StoppingCriteriaList(
+                [_cancel_criteria(params.cancel, self._torch, self._transformers)]
+            )
         if self._config.static_cache:
             kwargs["cache_implementation"] = "static"
             kwargs["compile_config"] = self._compile_config()
@@ -364,3 +368,15 @@ def _sentence_transformers_normalizes(folder: Path) -> bool:
     except (OSError, ValueError):
         return False
     return any(isinstance(m, dict) and str(m.get("type", "")).endswith("Normalize") for m in modules)
+
+
+def _cancel_criteria(cancel: threading.Event, torch: Any, transformers: Any) -> Any:
+    """A transformers ``StoppingCriteria`` that ends every sequence once ``cancel`` is set."""
+
+    class CancelCriteria(transformers.StoppingCriteria):  # type: ignore[misc]
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full(
+                (input_ids.shape[0],), cancel.is_set(), dtype=torch.bool, device=input_ids.device
+            )
+
+    return CancelCriteria()

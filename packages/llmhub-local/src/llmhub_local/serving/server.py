@@ -18,7 +18,8 @@ Reliability rules:
   half-open client is disconnected (408 for a stalled body); at most ``max_connections`` at once.
 - **Queue, don't crash.** A runner generates one request at a time; up to ``max_queue`` wait.
   Beyond that the answer is 503 with ``Retry-After``. A waiting request whose client has gone is
-  dropped from the queue; a stream whose client leaves stops at its next token.
+  dropped from the queue; a generation whose client leaves (streaming or not) stops at its next
+  token (one constrained by a JSON grammar runs to its end).
 - **4xx for bad input**, all in OpenAI's error shape: 413 for a body over ``max_body_bytes``
   (from ``Content-Length`` before reading, or while reading), 400 for malformed or too deeply
   nested JSON, invalid parameters or JSON schemas, and ``context_length_exceeded``.
@@ -431,8 +432,12 @@ class LocalModelServer:
         future.add_done_callback(lambda _: self._release())
         return future
 
-    async def _run(self, request: Request, action: Callable[[], T]) -> T:
-        """Queue, then run ``action``; a client that leaves while waiting is dropped."""
+    async def _run(
+        self, request: Request, action: Callable[[], T], cancel: threading.Event | None = None
+    ) -> T:
+        """Queue, then run ``action``. A client that leaves while waiting is dropped from the
+        queue; one that leaves during the generation sets ``cancel`` (the runner stops at its
+        next token and is released then)."""
         try:
             await self._acquire(request.receive)
         except _ClientGoneError:
@@ -443,7 +448,11 @@ class LocalModelServer:
             self._release()
             raise
         try:
-            return await asyncio.shield(future)
+            return await _unless_disconnected(asyncio.shield(future), request.receive)  # type: ignore[no-any-return]
+        except _ClientGoneError:
+            if cancel is not None:
+                cancel.set()
+            raise ApiError(499, "the client closed the connection") from None
         except LLMHubError as e:
             raise _as_api_error(e) from e
 
@@ -468,11 +477,16 @@ class LocalModelServer:
         chat = parse_chat_request(body)
         if chat.stream:
             return await self._stream(request, chat)
+        # A client that leaves mid-generation ends it at the next token - except under a grammar
+        # (JSON or tools), which may not allow the end there; that one runs to its end.
+        cancel = threading.Event() if _constraint(chat) is None else None
+        options = {**chat.options, "cancel": cancel} if cancel is not None else chat.options
         reply = await self._run(
             request,
             lambda: self.runner.create_chat_completion(
-                chat.messages, response_format=_constraint(chat), **chat.options
+                chat.messages, response_format=_constraint(chat), **options
             ),
+            cancel,
         )
         document = reply.model_dump(mode="json", exclude_none=True)
         document["model"] = self.model_id
