@@ -173,3 +173,84 @@ def test_record_round_trips_through_validation(catalog: Catalog) -> None:
     for record in catalog.records[:: max(1, len(catalog) // 200)]:
         again = ModelRecord.model_validate(json.loads(record.model_dump_json()))
         assert again == record
+
+
+def test_bundled_rows_pass_the_sanity_checks() -> None:
+    from llmhub_catalog.checks import FLAGSHIPS, check_rows
+
+    rows = read_snapshot(bundled_snapshot_path()).rows
+    assert check_rows(rows) == []
+    assert len(FLAGSHIPS) >= 8
+
+
+def test_sources_agree_on_most_shared_prices() -> None:
+    """Second-source cross-check: on the models two sources both price, input and output prices
+    agree within 1% for most of them (the closing note of issue 10 reports these numbers)."""
+    counts = read_snapshot(bundled_snapshot_path()).payload["counts"]
+    agreement = counts["agreement"]
+    pairs = {key.split(":")[0] for key in agreement}
+    assert pairs == {"genai_prices~litellm", "genai_prices~models_dev", "litellm~models_dev"}
+    for key, (agreeing, compared) in agreement.items():
+        assert compared >= 300, key
+        assert agreeing / compared >= 0.75, key
+    # Every disagreement is kept as a conflict on the record.
+    conflicts: dict[str, int] = {}
+    for row in read_snapshot(bundled_snapshot_path()).rows:
+        for conflict in row["conflicts"]:
+            conflicts[conflict["field"]] = conflicts.get(conflict["field"], 0) + 1
+    assert conflicts == counts["conflicts_per_field"]
+
+
+def test_lifecycle_and_provenance_are_consistent(catalog: Catalog) -> None:
+    ids = {record.id for record in catalog}
+    known_sources = set(catalog.sources) | {"first_party"}
+    deprecated = [r for r in catalog if r.deprecated]
+    assert len(deprecated) >= 100
+    assert not {r.id for r in catalog.filter()} & {r.id for r in deprecated}
+    for record in catalog:
+        assert record.alias_of is None or record.alias_of in ids, record.id
+        assert {p.source for p in record.provenance.values()} <= known_sources, record.id
+        assert record.provenance["*"].source in {"models_dev", "litellm"}
+        if record.deprecation_date and record.deprecation_date <= catalog.version:
+            assert record.deprecated, record.id
+        if record.limits.context and record.limits.output:
+            assert record.limits.output <= record.limits.context, record.id
+    # Retired before the snapshot date (issue 10's examples): never candidates now.
+    for model_id in ("deepseek/deepseek-chat", "deepseek/deepseek-reasoner", "openai/gpt-5.2-chat-latest"):
+        assert catalog.get(model_id).deprecated
+
+
+def test_embedding_records_have_dimensions_and_cited_mteb_scores(catalog: Catalog) -> None:
+    embeddings = catalog.filter(kind="embedding", include_deprecated=True)
+    assert all(record.embedding is not None for record in embeddings)
+    with_dims = [r for r in embeddings if r.embedding and r.embedding.dimensions]
+    assert len(with_dims) >= 0.8 * len(embeddings)
+    scored = [r for r in embeddings if r.embedding and r.embedding.mteb]
+    assert len(scored) >= 10
+    for record in scored:
+        assert record.embedding is not None
+        for key, score in record.embedding.mteb.items():
+            assert key in ("en", "multilingual")
+            assert 30 < score.score < 100
+            assert score.citation.startswith("https://")
+            assert score.date[:4].isdigit()
+    large = catalog.get("openai/text-embedding-3-large").embedding
+    assert large is not None
+    assert large.shortenable
+    assert large.dimensions == 3072
+    assert all(r.embedding is None for r in catalog.filter(kind="chat")[:50])
+
+
+def test_image_and_long_context_prices_are_apart(catalog: Catalog) -> None:
+    image = [r for r in catalog if r.prices.output_image is not None]
+    assert image
+    for record in image:
+        if record.prices.output is not None:
+            assert record.prices.output < record.prices.output_image, record.id
+    tiered = [r for r in catalog if r.prices.long_context]
+    assert len(tiered) >= 20
+    for record in tiered:
+        for tier in record.prices.long_context:
+            assert tier.above_tokens >= 1000
+            if tier.input is not None and record.prices.input:
+                assert tier.input >= record.prices.input, record.id
