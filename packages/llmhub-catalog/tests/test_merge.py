@@ -397,7 +397,9 @@ def test_payload_is_dated_by_its_newest_source_and_records_validate(
         sha256="x",
         source="test",
         sources=payload["sources"],
+        provenance_table=payload["provenance"],
     )
+    assert isinstance(payload["models"][0]["provenance"], int)  # stored compactly, as an index
     record = catalog.get("openai/gpt-9")
     assert record.provenance["prices.input"].source == "litellm"
     assert record.provenance["prices.input"].date == LITELLM_DATE

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmhub_catalog.errors import SnapshotError, UnknownModelError
+from llmhub_catalog.snapshot import expand_provenance
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -77,8 +78,10 @@ class Catalog:
         origin: str = "",
         extra_records: Sequence[ModelRecord] = (),
         fingerprint_extra: str = "",
+        provenance_table: Sequence[Mapping[str, str]] = (),
     ) -> None:
         self._rows = rows
+        self._provenance_table = provenance_table
         self._arena = arena or {}
         self.version = version
         self.sha256 = sha256
@@ -188,7 +191,7 @@ class Catalog:
                     },
                 )
             try:
-                record = _construct(row, arena, provenance, self.version)
+                record = _construct(row, arena, provenance, self.version, self._provenance_table)
             except (KeyError, TypeError, ValueError) as exc:
                 raise SnapshotError(
                     f"record {row.get('id')!r} is malformed ({type(exc).__name__}: {exc})",
@@ -415,6 +418,7 @@ def _construct(
     arena: ArenaRatings | None,
     provenance: Mapping[str, Provenance] | None = None,
     snapshot_date: str | None = None,
+    provenance_table: Sequence[Mapping[str, str]] = (),
 ) -> ModelRecord:
     """One record from a verified row, without validation (the fast path of catalog loading).
 
@@ -463,7 +467,7 @@ def _construct(
         )
     shared = provenance or {}
     record_provenance: dict[str, Provenance] = {}
-    for path, origin in (row.get("provenance") or {}).items():
+    for path, origin in expand_provenance(row, provenance_table).items():
         if isinstance(origin, str):
             found = shared.get(origin)
             if found is None:

@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -143,6 +143,7 @@ def load_catalog(
             dict(loaded.sources),
             loaded.origin,
         )
+        table: Sequence[Mapping[str, str]] = list(loaded._provenance_table)
     else:
         rows, arena, version, sha, sources, path = (
             loaded.rows,
@@ -152,6 +153,7 @@ def load_catalog(
             dict(loaded.payload["sources"]),
             loaded.path,
         )
+        table = loaded.provenance_table
 
     fingerprint_extra = ""
     overrides_path = overrides if overrides is not None else os.environ.get(OVERRIDES_ENV) or None
@@ -183,6 +185,7 @@ def load_catalog(
         origin=path,
         extra_records=extra_records,
         fingerprint_extra=fingerprint_extra,
+        provenance_table=table,
     )
 
 
@@ -204,6 +207,7 @@ def load_snapshot(path: str | Path) -> Catalog:
         source="file",
         sources=dict(snapshot.payload["sources"]),
         origin=snapshot.path,
+        provenance_table=snapshot.provenance_table,
     )
 
 

@@ -39,7 +39,13 @@ from llmhub_catalog.litellm_map import parse_litellm
 from llmhub_catalog.normalize import normalize
 from llmhub_catalog.overrides import bundled_overrides
 from llmhub_catalog.providers import catalog_provider_ids
-from llmhub_catalog.snapshot import FORMAT, bundled_snapshot_path, dump_payload
+from llmhub_catalog.snapshot import (
+    FORMAT,
+    bundled_snapshot_path,
+    compact_rows,
+    dump_payload,
+    expand_provenance,
+)
 
 __all__ = [
     "ARENA_URL_ENV",
@@ -153,6 +159,17 @@ def build_payload(
         as_of=as_of,
     )
     rows = report.rows
+    counts = {
+        "models": len(rows),
+        "providers": len({row["catalog_provider"] for row in rows}),
+        "anyllm_providers": len({row["provider"] for row in rows}),
+        "arena_matched": sum(1 for row in rows if row["arena"]),
+        "models_dev_providers": report.providers_seen,
+        "skipped": len(report.skipped),
+        "mteb_matched": report.mteb_matched,
+        **report.merge.to_json(),
+    }
+    table = compact_rows(rows)
     payload_sources: dict[str, Any] = {
         "models_dev": {
             "licence": "MIT",
@@ -183,18 +200,10 @@ def build_payload(
         "format": FORMAT,
         "version": as_of,
         "sources": payload_sources,
-        "counts": {
-            "models": len(rows),
-            "providers": len({row["catalog_provider"] for row in rows}),
-            "anyllm_providers": len({row["provider"] for row in rows}),
-            "arena_matched": sum(1 for row in rows if row["arena"]),
-            "models_dev_providers": report.providers_seen,
-            "skipped": len(report.skipped),
-            "mteb_matched": report.mteb_matched,
-            **report.merge.to_json(),
-        },
+        "counts": counts,
         "arena": arena.to_json() if arena is not None else {},
         "models": rows,
+        "provenance": table,
     }
 
 
@@ -314,7 +323,7 @@ def refresh_catalog(
     models_seen = payload["counts"]["models"] + payload["counts"]["skipped"]
     _check_plausible(payload, models_seen, min_fraction)
     step(f"validating {len(payload['models'])} models")
-    _validate_rows(payload["models"], payload["sources"])
+    _validate_rows(payload["models"], payload["sources"], payload["provenance"])
     for problem in check_rows(payload["models"], flagships=()):
         logger.warning("catalog refresh: sanity check: %s", problem)
     step("writing the cache")
@@ -331,10 +340,13 @@ def refresh_catalog(
         source="live",
         sources=payload["sources"],
         origin=str(path),
+        provenance_table=payload["provenance"],
     )
 
 
-def _validate_rows(rows: list[dict[str, Any]], sources: Mapping[str, Any]) -> None:
+def _validate_rows(
+    rows: list[dict[str, Any]], sources: Mapping[str, Any], table: Sequence[Mapping[str, str]]
+) -> None:
     """Full pydantic validation of freshly normalised rows (outside data is never trusted)."""
     from pydantic import ValidationError
 
@@ -343,7 +355,8 @@ def _validate_rows(rows: list[dict[str, Any]], sources: Mapping[str, Any]) -> No
     dates = {name: str(info.get("date") or "") for name, info in sources.items() if isinstance(info, Mapping)}
     for row in rows:
         provenance = {
-            path: {"source": name, "date": dates.get(name, "")} for path, name in row["provenance"].items()
+            path: {"source": name, "date": dates.get(name, "")}
+            for path, name in expand_provenance(row, table).items()
         }
         try:
             ModelRecord.model_validate({**row, "arena": None, "provenance": provenance})

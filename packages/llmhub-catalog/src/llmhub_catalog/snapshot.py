@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from llmhub_catalog.errors import SnapshotError
-from llmhub_runtime.atomic import atomic_writer
 
 __all__ = [
     "BUNDLED_SNAPSHOT",
@@ -33,7 +32,9 @@ __all__ = [
     "ROW_FIELDS",
     "Snapshot",
     "bundled_snapshot_path",
+    "compact_rows",
     "dump_payload",
+    "expand_provenance",
     "read_snapshot",
     "write_snapshot",
 ]
@@ -68,10 +69,55 @@ class Snapshot:
         return str(self.payload["version"])
 
     @property
+    def provenance_table(self) -> list[dict[str, str]]:
+        """The shared provenance maps the rows point into (empty in older snapshots)."""
+        table: list[dict[str, str]] = self.payload.get("provenance", [])
+        return table
+
+    @property
     def rows(self) -> list[dict[str, Any]]:
         """The record rows."""
         rows: list[dict[str, Any]] = self.payload["models"]
         return rows
+
+
+def compact_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Shrink rows in place for storage; return the shared provenance table they now point into.
+
+    Fields at their defaults are left out of a row's sections (``None`` prices and limits, no
+    reasoning mode or efforts, no conflicts; the record models fill them back), and each row's
+    provenance (field -> source name) becomes an index into a table of the distinct provenance
+    maps, which most rows share. About a quarter of the bytes, and of the JSON parsing time.
+    """
+    table: list[dict[str, str]] = []
+    index: dict[str, int] = {}
+    for row in rows:
+        for section in ("prices", "limits"):
+            row[section] = {k: v for k, v in row[section].items() if v is not None and v != []}
+        caps = row["capabilities"]
+        if caps.get("reasoning_mode") is None:
+            caps.pop("reasoning_mode", None)
+        if not caps.get("reasoning_efforts"):
+            caps.pop("reasoning_efforts", None)
+        if "conflicts" in row and not row["conflicts"]:
+            del row["conflicts"]
+        provenance = row.get("provenance")
+        if isinstance(provenance, dict):
+            key = json.dumps(provenance, sort_keys=True)
+            if key not in index:
+                index[key] = len(table)
+                table.append(dict(sorted(provenance.items())))
+            row["provenance"] = index[key]
+    return table
+
+
+def expand_provenance(row: Mapping[str, Any], table: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """A row's provenance map (field -> source name, or ``{"source", "date"}``), whether stored
+    inline or as an index into the snapshot's provenance table."""
+    provenance = row.get("provenance")
+    if isinstance(provenance, int) and not isinstance(provenance, bool):
+        return table[provenance] if 0 <= provenance < len(table) else {}
+    return provenance if isinstance(provenance, Mapping) else {}
 
 
 def bundled_snapshot_path() -> Path:
@@ -131,9 +177,17 @@ def read_snapshot(path: str | Path, *, error: type[SnapshotError] = SnapshotErro
     models = payload["models"]
     if not isinstance(models, list) or not models:
         raise error("no model records: an empty catalog is never used", path=where, field="models")
+    table = payload.get("provenance", [])
+    if not isinstance(table, list) or not all(isinstance(item, dict) for item in table):
+        raise error("not a list of provenance maps", path=where, field="provenance")
     for index, row in enumerate(models):
         if not isinstance(row, dict):
             raise error("not an object", path=where, field=f"models[{index}]")
+        link = row.get("provenance")
+        if isinstance(link, int) and not 0 <= link < len(table):
+            raise error(
+                f"provenance index {link} out of range", path=where, field=f"models[{index}].provenance"
+            )
         missing = ROW_FIELDS - row.keys()
         if missing:
             ident = row.get("id", f"#{index}")
@@ -145,6 +199,9 @@ def read_snapshot(path: str | Path, *, error: type[SnapshotError] = SnapshotErro
 
 def write_snapshot(path: str | Path, payload: Mapping[str, Any], **header: Any) -> str:
     """Write a snapshot atomically and return its sha256. Extra keywords go into the header."""
+    # Imported here: reading a snapshot (the common, timed path) needs none of it.
+    from llmhub_runtime.atomic import atomic_writer
+
     body = dump_payload(payload)
     digest = hashlib.sha256(body).hexdigest()
     head = {
