@@ -71,6 +71,17 @@ def test_tiny_generation_stops_when_cancelled(tiny: TransformersRunner) -> None:
     assert cut.usage.completion_tokens <= 1
 
 
+def test_tiny_prompt_over_the_context_is_a_context_length_error(tiny_folder: Path) -> None:
+    from llmhub_local.errors import ContextLengthError
+
+    runner = LLMRunnerFactory.create_runner({"model": str(tiny_folder), "context_length": 16})
+    with pytest.raises(ContextLengthError) as info:
+        runner.create_chat_completion([{"role": "user", "content": "one two three four five " * 10}])
+    assert info.value.context_length == 16
+    assert (info.value.prompt_tokens or 0) > 16
+    runner.unload()
+
+
 def test_tiny_max_tokens_and_usage(tiny: TransformersRunner) -> None:
     reply = tiny.create_chat_completion([{"role": "user", "content": "one two"}], max_tokens=7)
     assert reply.usage is not None

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from llmhub_local.errors import LLMInitializationError, UnsupportedOperationError
+from llmhub_local.errors import ContextLengthError, LLMInitializationError, UnsupportedOperationError
 from llmhub_local.runners._deps import import_optional
 from llmhub_local.runners._text import StopScanner
 from llmhub_local.runners.base import BaseLLMRunner, FinishReason, Generation, GenerationParams, StreamPiece
@@ -189,7 +189,22 @@ class TransformersRunner(BaseLLMRunner):
 
     def _encode_prompt(self, prompt: str) -> Any:
         inputs = self._tokenizer(prompt, return_tensors="pt")
+        n_prompt = int(inputs["input_ids"].shape[-1])
+        window = self._context_window()
+        if n_prompt >= window:
+            raise ContextLengthError(
+                f"the prompt has {n_prompt} tokens, more than the context window of {window} tokens of "
+                f"{self.model_name!r}; shorten the messages (or raise context_length)",
+                prompt_tokens=n_prompt,
+                context_length=window,
+            )
         return {k: v.to(self._device.value) for k, v in inputs.items()}
+
+    def _context_window(self) -> int:
+        """The configured context length, or the model's position limit when that is smaller."""
+        limit = getattr(self._model.config, "max_position_embeddings", None)
+        window = self._config.context_length
+        return min(window, int(limit)) if isinstance(limit, int) and limit > 0 else window
 
     def _chat_prompt(self, messages: list[dict[str, Any]]) -> str:
         if not getattr(self._tokenizer, "chat_template", None):
