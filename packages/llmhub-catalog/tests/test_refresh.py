@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import LocalServer
+from catalog_server import LocalServer
 from llmhub_catalog import CacheError, RefreshError, load_catalog, refresh_catalog
 from llmhub_catalog.cache import cache_path, read_cache
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
+from cli_helpers import run
 from llmhub_testing import FakeOpenAIServer
 
 KEY = "sk-test-SECRET-abcdef123456"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import hand_edit_params, run
+from cli_helpers import hand_edit_params, run
 
 
 def test_catalog_show_filters(project_dir: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, run
+from cli_helpers import EXAMPLES, run
 
 
 @pytest.fixture

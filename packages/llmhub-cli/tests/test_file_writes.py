@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
+from cli_helpers import run
 
 SPEC = "llmhub.spec.yaml"
 

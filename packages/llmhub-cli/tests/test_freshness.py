@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import run
+from cli_helpers import run
 from llmhub_catalog import StaticSource, register_source, unregister_source
 
 SPEC = """\
@@ -47,6 +48,9 @@ def _model(name: str, port: int = 8080) -> dict[str, object]:
 @pytest.fixture
 def local_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, object]]]:
     monkeypatch.chdir(tmp_path)
+    # With llmhub-local installed (`uv run pytest packages`), the CLI would add the models of the
+    # real local home too: make its catalog source unimportable, as when it is not installed.
+    monkeypatch.setitem(sys.modules, "llmhub_local.serving.catalog_source", None)
     (tmp_path / "llmhub.spec.yaml").write_text(SPEC, encoding="utf-8")
     models = [_model("smollm2-135m-instruct")]
     register_source(StaticSource("llmhub-local", models))

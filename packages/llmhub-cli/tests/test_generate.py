@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_NAMES, EXAMPLES, hand_edit_params, run
+from cli_helpers import EXAMPLE_NAMES, EXAMPLES, hand_edit_params, run
 
 
 def test_generate_writes_llmhub_yaml_and_explains_choices(project_dir: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
+from cli_helpers import run
 
 
 def test_init_writes_a_valid_commented_spec_and_env_example(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, REPO
+from cli_helpers import EXAMPLES, REPO
 
 
 def _clean_env(tmp_path: Path) -> dict[str, str]:

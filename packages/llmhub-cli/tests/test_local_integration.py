@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("llmhub_local", reason="llmhub-local is not installed (see the tests_cli_local session)")
 
-from conftest import run
+from cli_helpers import run
 
 SPEC = """\
 project: offline-notes

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, run
+from cli_helpers import EXAMPLES, run
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 # Lines that need the network or a provider key are documented but not run here.

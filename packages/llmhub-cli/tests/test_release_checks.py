@@ -18,7 +18,7 @@ from types import ModuleType
 
 import pytest
 
-from conftest import REPO
+from cli_helpers import REPO
 
 
 def _load_script() -> ModuleType:

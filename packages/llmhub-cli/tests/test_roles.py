@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
+from cli_helpers import run
 
 # A spec written by a person: comments everywhere, x- keys, unusual key order, quoted strings,
 # and sequences indented with an offset.

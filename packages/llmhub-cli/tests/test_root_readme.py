@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from conftest import EXAMPLES, REPO, run
+from cli_helpers import EXAMPLES, REPO, run
 
 
 def _quickstart_command() -> list[str]:

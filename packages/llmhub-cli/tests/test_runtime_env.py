@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run
+from cli_helpers import run
 
 
 def test_runtime_show(generated: Path) -> None:

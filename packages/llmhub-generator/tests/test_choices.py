@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import catalog_of, record
+from generator_fakes import catalog_of, record
 from llmhub_catalog.models import FieldConflict, ModelRecord
 from llmhub_generator import GenerateOptions, GenerationResult, UnfillableRoleError, generate, parse_spec_yaml
 

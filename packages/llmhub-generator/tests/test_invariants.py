@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import catalog_of, record
+from generator_fakes import catalog_of, record
 from judge import judge_dominates, rating_of, same
 from llmhub_catalog.models import ModelRecord
 from llmhub_generator import GenerationResult, generate, parse_spec_yaml

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FakeCatalog
+from generator_fakes import FakeCatalog
 from llmhub_generator import GenerateOptions, Level, generate, parse_spec_yaml
 from llmhub_testing import FakeOpenAIServer
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FakeCatalog
+from generator_fakes import FakeCatalog
 from llmhub_catalog import load_catalog
 from llmhub_generator import content_fingerprint, generate, load_spec, parse_spec_yaml
 from llmhub_generator.emitter import HEADER
@@ -63,7 +63,12 @@ def test_generates_every_role_and_loads_with_the_runtime(bundled: object, tmp_pa
     for role in config.roles.values():
         assert role.provider in config.providers
         assert all(f.provider in config.providers for f in role.fallbacks)
-    assert config.providers["openai"].env_key == "OPENAI_API_KEY" if "openai" in config.providers else True
+    # Every provider written keeps the env_key the spec gave it (whichever providers were chosen).
+    spec_keys = {name: p.env_key for name, p in parse_spec_yaml(SPEC).spec.providers.items()}
+    assert config.providers
+    assert {name: p.env_key for name, p in config.providers.items()} == {
+        name: spec_keys[name] for name in config.providers
+    }
     meta = config.meta or {}
     assert meta["spec_sha256"] == parse_spec_yaml(SPEC).sha256
     assert meta["catalog"]["version"] == bundled.version  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FakeCatalog, catalog_of, record
+from generator_fakes import FakeCatalog, catalog_of, record
 from llmhub_generator import GenerateOptions, UnfillableRoleError, generate, parse_spec_yaml
 from llmhub_generator.facts import candidate_facts
 from llmhub_generator.filters import apply_filters, matches_pattern

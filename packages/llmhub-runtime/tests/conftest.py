@@ -7,12 +7,12 @@ HTTP on 127.0.0.1 -> :class:`~llmhub_testing.FakeOpenAIServer`.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from hub_helpers import ENV_KEY, SECRET_KEY, config_data, providers_for
+from hub_helpers import ENV_KEY, SECRET_KEY, MakeHub, config_data, providers_for
 from llmhub_runtime import LLMHub, parse_runtime_config
 from llmhub_testing import FakeOpenAIServer
 
@@ -26,8 +26,6 @@ _AMBIENT_VARIABLES = (
     "LLAMACPP_API_BASE",
     ENV_KEY,
 )
-
-MakeHub = Callable[..., LLMHub]
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+from llmhub_runtime import LLMHub
 
 #: The variable the test configurations name as ``env_key``, and the distinctive key it holds.
 ENV_KEY = "LLMHUB_TEST_OPENAI_KEY"
 SECRET_KEY = "sk-test-SECRET-1234567890"
+
+#: The type of the ``make_hub`` fixture (conftest.py): roles (and options) -> an ``LLMHub``.
+MakeHub = Callable[..., LLMHub]
 
 
 def providers_for(base_url: str, **overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from any_llm import AuthenticationError
 
-from conftest import MakeHub
-from hub_helpers import ENV_KEY, SECRET_KEY, fallback, joined, providers_for, role, user
+from hub_helpers import ENV_KEY, SECRET_KEY, MakeHub, fallback, joined, providers_for, role, user
 from llmhub_runtime import LLMHub, ModeMismatchError, UnknownRoleError
 from llmhub_testing import FakeOpenAIServer, fake_embedding
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import MakeHub
-from hub_helpers import ENV_KEY, SECRET_KEY, joined, role, user
+from hub_helpers import ENV_KEY, SECRET_KEY, MakeHub, joined, role, user
 from llmhub_runtime import LLMHub
 from llmhub_testing import FakeOpenAIServer, fake_embedding
 

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from any_llm import AuthenticationError, InvalidRequestError, ProviderError, RateLimitError
 
-from conftest import MakeHub
-from hub_helpers import drain, fallback, joined, providers_for, role, user
+from hub_helpers import MakeHub, drain, fallback, joined, providers_for, role, user
 from llmhub_runtime import CallResult, FallbacksExhaustedError, LLMHub
 from llmhub_testing import FakeOpenAIServer
 

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from any_llm import InvalidRequestError, ProviderError, RateLimitError
 
-from conftest import MakeHub
-from hub_helpers import drain, fallback, role, user
+from hub_helpers import MakeHub, drain, fallback, role, user
 from llmhub_runtime import CallContext, CallResult, LLMHub, LLMMode
 from llmhub_testing import FakeOpenAIServer
 

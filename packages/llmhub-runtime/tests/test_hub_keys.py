@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from any_llm import AuthenticationError
 
-from conftest import MakeHub
-from hub_helpers import ENV_KEY, SECRET_KEY, fallback, providers_for, role, user
+from hub_helpers import ENV_KEY, SECRET_KEY, MakeHub, fallback, providers_for, role, user
 from llmhub_runtime import CallContext, CallResult, EnvVarMissingError, FallbacksExhaustedError, LLMHub
 from llmhub_testing import FakeOpenAIServer
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MakeHub
-from hub_helpers import ENV_KEY, SECRET_KEY, role, user, write_yaml
+from hub_helpers import ENV_KEY, SECRET_KEY, MakeHub, role, user, write_yaml
 from llmhub_runtime import ConfigError, EnvVarMissingError, LLMHub, LLMHubRuntimeError
 from llmhub_testing import FakeOpenAIServer
 

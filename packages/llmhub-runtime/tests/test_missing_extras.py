@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MakeHub
-from hub_helpers import ENV_KEY, fallback, providers_for, role, user
+from hub_helpers import ENV_KEY, MakeHub, fallback, providers_for, role, user
 from llmhub_runtime import CallResult, FallbacksExhaustedError, ProviderUnavailableError
 from llmhub_runtime.extras import missing_extras, needed_extras, pip_command
 from llmhub_testing import FakeOpenAIServer
