@@ -138,9 +138,6 @@ class SpecDocument:
             roles.fa.set_block_style()  # `roles: {}` becomes a block once it has entries
         return roles
 
-    def role_names(self) -> list[str]:
-        return [str(name) for name in self.roles]
-
     def require_role(self, name: str) -> CommentedMap:
         from ruamel.yaml.comments import CommentedMap
 

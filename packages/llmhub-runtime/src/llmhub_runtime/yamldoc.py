@@ -219,7 +219,7 @@ def _load_yaml(text: str, source: str, empty_hint: str, error: LocatedErrorFacto
         start = document.start_mark  # after any leading comments
         message = f"expected a mapping at the top level, got {describe_value(root)}"
         raise error([ConfigProblem("", message, start.line + 1, start.column + 1)], source)
-    data = _to_plain(root, (), source, {}, set(), error=error)
+    data = _to_plain(root, (), source, {}, error=error)
     return data, root
 
 
@@ -404,71 +404,45 @@ def _to_plain(
     path: FieldPath,
     source: str,
     memo: dict[int, Any],
-    active: set[int],
     root: Any = None,
     *,
     error: LocatedErrorFactory = ConfigError,
 ) -> Any:
     """Turn ruamel's round-trip objects into dicts, lists and plain scalars.
 
-    Shared anchors are converted once (an alias bomb stays linear); a recursive alias and any
-    explicit tag are rejected with their location.
+    Shared anchors are converted once (an alias bomb stays linear). Tags and recursive aliases
+    were refused on the nodes before anything was built (:func:`_node_problem`).
     """
     root = node if root is None else root
-    tag = getattr(node, "tag", None)
-    tag_value = getattr(tag, "value", None)
-    if tag_value is not None and str(tag_value) not in _PLAIN_TAGS:
-        shown = str(tag_value).replace("tag:yaml.org,2002:", "!!")
-        raise error(
-            [
-                ConfigProblem(
-                    format_field_path(path), f"YAML tag {shown} is not supported", *_where(node, root, path)
-                )
-            ],
-            source,
-        )
     if isinstance(node, (Mapping, list)):
         key = id(node)
-        if key in active:
-            raise error(
-                [
-                    ConfigProblem(
-                        format_field_path(path), "recursive YAML alias is not supported", *_pos_of(node)
-                    )
-                ],
-                source,
-            )
         if key in memo:
             return memo[key]
-        active.add(key)
-        try:
-            if isinstance(node, Mapping):
-                result_map: dict[Any, Any] = {}
-                for k, v in node.items():
-                    plain_key = _scalar(k) if not isinstance(k, (Mapping, list, tuple)) else None
-                    if not isinstance(plain_key, (str, int, float, bool)) or plain_key is None:
-                        raise error(
-                            [
-                                ConfigProblem(
-                                    format_field_path(path),
-                                    f"mapping key must be a plain scalar, got {describe_value(k)}",
-                                    *_key_pos(node, k),
-                                )
-                            ],
-                            source,
-                        )
-                    result_map[plain_key] = _to_plain(
-                        v, (*path, str(plain_key)), source, memo, active, root, error=error
+        if isinstance(node, Mapping):
+            result_map: dict[Any, Any] = {}
+            for k, v in node.items():
+                plain_key = _scalar(k) if not isinstance(k, (Mapping, list, tuple)) else None
+                if not isinstance(plain_key, (str, int, float, bool)) or plain_key is None:
+                    raise error(
+                        [
+                            ConfigProblem(
+                                format_field_path(path),
+                                f"mapping key must be a plain scalar, got {describe_value(k)}",
+                                *_key_pos(node, k),
+                            )
+                        ],
+                        source,
                     )
-                memo[key] = result_map
-                return result_map
-            result_list = [
-                _to_plain(v, (*path, i), source, memo, active, root, error=error) for i, v in enumerate(node)
-            ]
-            memo[key] = result_list
-            return result_list
-        finally:
-            active.discard(key)
+                result_map[plain_key] = _to_plain(
+                    v, (*path, str(plain_key)), source, memo, root, error=error
+                )
+            memo[key] = result_map
+            return result_map
+        result_list = [
+            _to_plain(v, (*path, i), source, memo, root, error=error) for i, v in enumerate(node)
+        ]
+        memo[key] = result_list
+        return result_list
     value = _scalar(node)
     if value is not None and not isinstance(value, (str, int, float)):
         message = f"unsupported YAML value of type {type(node).__name__.removeprefix('Commented').lower()}"

@@ -65,12 +65,6 @@ class TransformersRunner(BaseLLMRunner):
         self.load()
         return self._tokenizer
 
-    @property
-    def is_causal_lm(self) -> bool:
-        """Whether the loaded model generates text (otherwise it is an encoder for embeddings)."""
-        self.load()
-        return self._causal
-
     # -- lifecycle -----------------------------------------------------------------------------
 
     def _initialize_model(self) -> None:

@@ -407,10 +407,6 @@ class StateStore:
         """Every environment (with ``status``, only those), by key."""
         return [_env(r) for r in self._select("envs", "env_key", status)]
 
-    def delete_env(self, env_key: str) -> bool:
-        """Forget an environment; return whether it was there."""
-        return self._delete("envs", "env_key", env_key)
-
     # -- servers -------------------------------------------------------------------------------
 
     def upsert_server(
@@ -461,10 +457,6 @@ class StateStore:
     def list_servers(self, status: ServerStatus | None = None) -> list[ServerRecord]:
         """Every server (with ``status``, only those), by model id."""
         return [_server(r) for r in self._select("servers", "model_id", status)]
-
-    def delete_server(self, model_id: str) -> bool:
-        """Forget a server; return whether it was there."""
-        return self._delete("servers", "model_id", model_id)
 
     def claim_server(
         self, model_id: str, *, pid: int | None, pid_start: int | None = None, port: int | None = None
@@ -553,11 +545,6 @@ class StateStore:
         else:
             query, args = f"SELECT * FROM {table} WHERE status = ? ORDER BY {key_column}", (status,)  # noqa: S608
         return self._read(lambda c: c.execute(query, args).fetchall())
-
-    def _delete(self, table: str, key_column: str, key: str) -> bool:
-        return self._write(
-            lambda c: c.execute(f"DELETE FROM {table} WHERE {key_column} = ?", (key,)).rowcount > 0  # noqa: S608
-        )
 
 
 def _given(**fields: object) -> dict[str, object]:
