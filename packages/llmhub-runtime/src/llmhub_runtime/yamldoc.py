@@ -433,14 +433,10 @@ def _to_plain(
                         ],
                         source,
                     )
-                result_map[plain_key] = _to_plain(
-                    v, (*path, str(plain_key)), source, memo, root, error=error
-                )
+                result_map[plain_key] = _to_plain(v, (*path, str(plain_key)), source, memo, root, error=error)
             memo[key] = result_map
             return result_map
-        result_list = [
-            _to_plain(v, (*path, i), source, memo, root, error=error) for i, v in enumerate(node)
-        ]
+        result_list = [_to_plain(v, (*path, i), source, memo, root, error=error) for i, v in enumerate(node)]
         memo[key] = result_list
         return result_list
     value = _scalar(node)
