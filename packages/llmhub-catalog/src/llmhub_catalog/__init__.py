@@ -1,4 +1,7 @@
-"""llmhub_catalog: an offline-first catalog of LLMs (models.dev + LMArena) for choosing models by role.
+"""llmhub_catalog: an offline-first catalog of LLMs for choosing models by role.
+
+Merged from models.dev, litellm's price map, genai-prices and LMArena ratings, with the source of
+every field.
 
 ::
 

@@ -58,7 +58,7 @@ class CatalogDiff:
             "repriced": [vars(change) for change in self.repriced],
         }
 
-    def to_text(self, limit: int = 200) -> str:
+    def to_text(self, limit: int = 150) -> str:
         """A human-readable (Markdown) summary, at most ``limit`` lines per section."""
 
         def price(value: float | None) -> str:

@@ -344,5 +344,5 @@ def diff(
         raise CliError(str(exc)) from exc
     out.data(
         {"old": str(old_path), "new": str(new_path), **result.to_json()},
-        lambda console: console.print(result.to_text(), markup=False, highlight=False),
+        lambda console: console.print(result.to_text(), markup=False, highlight=False, soft_wrap=True),
     )
