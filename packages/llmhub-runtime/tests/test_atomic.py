@@ -191,19 +191,30 @@ def test_a_killed_writer_leaves_the_old_file_and_a_findable_temp(tmp_path: Path)
     assert target.read_text(encoding="utf-8") == "old and complete\n"
     strays = stray_temp_files(target)
     assert len(strays) == 1
+    assert strays[0].name.startswith(f".llmhub.yaml.{proc.pid}.")
     assert strays[0].read_text(encoding="utf-8") == "new but unfinished"
     # A later write is not disturbed by the leftover and leaves no temp of its own.
     atomic_write(target, "newer\n")
     assert stray_temp_files(target) == strays
 
 
-def test_stray_temp_files_only_match_their_own_target(tmp_path: Path) -> None:
-    (tmp_path / ".llmhub.yaml.ab12cd34.tmp").write_text("x", encoding="utf-8")
-    (tmp_path / ".llmhub.yaml.bak").write_text("x", encoding="utf-8")
-    (tmp_path / ".other.yaml.ab12cd34.tmp").write_text("x", encoding="utf-8")
-    (tmp_path / ".a[1].yaml.ff.tmp").write_text("x", encoding="utf-8")
-    assert [p.name for p in stray_temp_files(tmp_path / "llmhub.yaml")] == [".llmhub.yaml.ab12cd34.tmp"]
-    assert [p.name for p in stray_temp_files(tmp_path / "a[1].yaml")] == [".a[1].yaml.ff.tmp"]
+def test_stray_temp_files_only_match_their_own_target_and_gone_writers(tmp_path: Path) -> None:
+    gone = 4_194_304 + 12345  # above Linux's largest pid: no such process
+    names = [
+        f".llmhub.yaml.{gone}.ab12cd34.tmp",  # a killed writer's: listed
+        f".llmhub.yaml.{os.getpid()}.ab12cd35.tmp",  # this process's, maybe in progress: kept
+        f".llmhub.yaml.{os.getppid()}.ab12cd36.tmp",  # a running process's: kept
+        ".llmhub.yaml.ab12cd34.tmp",  # not a name this module makes
+        ".llmhub.yaml.bak",
+        f".other.yaml.{gone}.ab12cd34.tmp",
+        f".a[1].yaml.{gone}.000000ff.tmp",
+    ]
+    for name in names:
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert [p.name for p in stray_temp_files(tmp_path / "llmhub.yaml")] == [
+        f".llmhub.yaml.{gone}.ab12cd34.tmp"
+    ]
+    assert [p.name for p in stray_temp_files(tmp_path / "a[1].yaml")] == [f".a[1].yaml.{gone}.000000ff.tmp"]
 
 
 def test_missing_folders_are_created(tmp_path: Path) -> None:

@@ -15,14 +15,16 @@ snapshots and caches, model weights and stamps, state files) goes through this m
 * a symlink is written through: the file it points to is replaced atomically and the link stays;
 * on any error (or interrupt) the temporary file is removed.
 
-Temporary names are ``.<name>.<random>.tmp`` beside the target; :func:`stray_temp_files` lists
-the ones a killed process left behind. Only the standard library is used.
+Temporary names are ``.<name>.<pid>.<random>.tmp`` beside the target (``pid`` is the writer's
+process id); :func:`stray_temp_files` lists the ones whose writer is gone (a killed process), which
+are safe to delete. Only the standard library is used.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -35,23 +37,43 @@ from llmhub_runtime.errors import NotWritableError
 __all__ = ["atomic_directory", "atomic_write", "atomic_writer", "stray_temp_files"]
 
 _TMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp")
 
 
 def _temp_path(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
+    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists (this process counts: another thread may be writing)."""
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, as another user's process
+        return True
+    return True
 
 
 def stray_temp_files(path: str | os.PathLike[str]) -> list[Path]:
-    """Temporary files of interrupted writes to ``path`` (``.<name>.<random>.tmp`` beside it).
+    """Temporary files that interrupted writes to ``path`` left beside it, safe to delete.
 
-    A process writing ``path`` right now has one too: remove them only when no writer can be
-    running (for example under the lock that serializes the writers).
+    Only names this module makes for ``path`` are listed, and only those whose writing process no
+    longer runs (a temporary file of a write in progress, in this or another process, is not).
     """
     target = Path(path)
     try:
-        return sorted(target.parent.glob(f".{_glob_escape(target.name)}.*{_TMP_SUFFIX}"))
+        candidates = sorted(target.parent.glob(f".{_glob_escape(target.name)}.*{_TMP_SUFFIX}"))
     except OSError:
         return []
+    strays = []
+    for candidate in candidates:
+        match = _TEMP_NAME.fullmatch(candidate.name)
+        if match is not None and match["name"] == target.name and not _running(int(match["pid"])):
+            strays.append(candidate)
+    return strays
 
 
 def _glob_escape(name: str) -> str:

@@ -58,7 +58,9 @@ _PROGRESS_EVERY = 15.0
 #: ``<key>-<12 hex>`` (a build), with ``.old`` (an env moved aside) or ``.owner`` (its pid file).
 _BUILD_NAME = re.compile(r"(?P<key>[a-z0-9][a-z0-9._-]*)-[0-9a-f]{12}(?P<suffix>\.old|\.owner)?")
 #: ``.<key>.txt.<pid>.tmp``: a constraints file being published.
-_CONSTRAINTS_TMP = re.compile(r"\.(?P<key>[a-z0-9][a-z0-9._-]*)\.txt\.(?P<pid>\d+)\.tmp")
+#: Temporary names of ``llmhub_runtime.atomic`` (``.<key>.txt.<pid>.<random>.tmp``; older
+#: releases wrote ``.<key>.txt.<pid>.tmp``).
+_CONSTRAINTS_TMP = re.compile(r"\.(?P<key>[a-z0-9][a-z0-9._-]*)\.txt\.(?P<pid>\d+)(?:\.[0-9a-f]{8})?\.tmp")
 #: A compiler/cmake line worth showing: ``[ 42%] Building CXX object ...``.
 _BUILD_STEP = re.compile(r"\[\s*\d+%\].*|.*(Building|Installing|Downloading|Preparing|Resolved).*")
 
@@ -336,10 +338,10 @@ class Provisioner:
             shutil.rmtree(old, ignore_errors=True)
 
     def _publish_constraints(self, key: str, source: Path) -> Path:
+        from llmhub_runtime.atomic import atomic_write
+
         target = ensure_dir(self.paths.constraints) / f"{key}.txt"
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
+        atomic_write(target, source.read_bytes())
         return target
 
     def _run(self, step: str, args: Sequence[str], plan: InstallPlan, *, timeout: float = 600.0) -> str:
