@@ -6,7 +6,10 @@ Usage: ``python scripts/check_wheels.py dist`` (the ``wheels`` nox session build
    ruamel.yaml; every wheel in dist/ pins its llmhub siblings to exactly its own version.
 2. Installed alone into a fresh venv in a temporary directory, it pulls in none of typer, torch,
    transformers, llama-cpp-python, numpy or any sibling package.
-3. The wheel ships runtime code only: no test server (that lives in llmhub-testing).
+3. The wheel ships runtime code only: no test server (that lives in llmhub-testing), checked by
+   name and by what the code does: no module in it imports a server library or opens a
+   listening socket (``http.server``, ``socketserver``, ``uvicorn``, ``starlette``,
+   ``asyncio.start_server``, ``.bind(``/``.listen(``).
 4. In that venv, importing it, loading a config and making a real call imports none of those
    modules either. The call goes to llmhub-testing's fake server, installed from its own wheel
    into a second fresh venv (which proves that wheel installs and runs on its own too).
@@ -14,6 +17,7 @@ Usage: ``python scripts/check_wheels.py dist`` (the ``wheels`` nox session build
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -100,6 +104,31 @@ print(
 """
 
 
+#: Imports and calls that only a server needs; the runtime is a client.
+SERVER_MODULES = ("http.server", "socketserver", "uvicorn", "starlette", "aiohttp.web", "wsgiref")
+SERVER_CALLS = ("start_server", "create_server", "serve_forever", "bind", "listen")
+
+
+def _server_code(source: str) -> list[str]:
+    """What in ``source`` (a module's text) serves connections: server imports, listening calls."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        else:
+            names = []
+        found += [f"import {n}" for n in names if n.startswith(SERVER_MODULES)]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in SERVER_CALLS
+        ):
+            found.append(f"call .{node.func.attr}() at line {node.lineno}")
+    return found
+
+
 def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -137,7 +166,14 @@ def main(dist: Path) -> int:
                 )
     with zipfile.ZipFile(runtime[0]) as archive:
         shipped = [n for n in archive.namelist() if n.startswith(FORBIDDEN_RUNTIME_FILES)]
+        serving = [
+            f"{n}: {what}"
+            for n in archive.namelist()
+            if n.endswith(".py")
+            for what in _server_code(archive.read(n).decode("utf-8"))
+        ]
     failures.extend(f"{runtime[0].name}: ships test code {name}" for name in shipped)
+    failures.extend(f"{runtime[0].name}: serves connections in {where}" for where in serving)
     testing = [w for w in wheels if w.name.startswith("llmhub_testing-")]
     if len(testing) != 1:
         failures.append(f"expected exactly one llmhub_testing wheel in {dist}, found {len(testing)}")
