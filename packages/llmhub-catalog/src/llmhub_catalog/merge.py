@@ -383,6 +383,7 @@ def merge_sources(
         found = found_per_row[row["id"]]
         _agreement(found, row, report)
         _merge_row(row, found, dates, owner_row(row), as_of, report)
+    _inherit_reasoning(rows, by_id)
     report.deprecated = sum(1 for row in rows if row["status"] == "deprecated")
     rows.sort(key=lambda r: r["id"])
     return report
@@ -476,6 +477,27 @@ def _merge_row(
     _reasoning(row, provenance)
     row["provenance"] = provenance
     row["conflicts"] = conflicts
+
+
+def _inherit_reasoning(rows: Sequence[dict[str, Any]], by_id: Mapping[str, Mapping[str, Any]]) -> None:
+    """An alias or reseller copy whose reasoning mode no source gives takes the model's own."""
+    for row in rows:
+        caps = row["capabilities"]
+        target = by_id.get(row.get("alias_of") or "")
+        if caps.get("reasoning_mode") is not None or target is None or not caps.get("reasoning"):
+            continue
+        theirs = target["capabilities"]
+        if theirs.get("reasoning_mode") is None:
+            continue
+        caps["reasoning_mode"] = theirs["reasoning_mode"]
+        row["provenance"]["capabilities.reasoning_mode"] = target["provenance"].get(
+            "capabilities.reasoning_mode", target["provenance"]["*"]
+        )
+        if not caps.get("reasoning_efforts") and theirs.get("reasoning_efforts"):
+            caps["reasoning_efforts"] = list(theirs["reasoning_efforts"])
+            row["provenance"]["capabilities.reasoning_efforts"] = target["provenance"].get(
+                "capabilities.reasoning_efforts", target["provenance"]["*"]
+            )
 
 
 def _reasoning(row: dict[str, Any], provenance: dict[str, str]) -> None:

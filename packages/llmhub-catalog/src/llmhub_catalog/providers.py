@@ -117,7 +117,7 @@ ANYLLM_PROVIDERS: Final = MappingProxyType(
             _p("vertexai", "google-vertex"),
             _p("vertexaianthropic", "google-vertex-anthropic"),
             _p("vllm", local=True, note="self-hosted server; models come from the user"),
-            _p("voyage", note="embedding provider not listed on models.dev"),
+            _p("voyage", "voyage", note="not on models.dev: its models come from litellm's price map"),
             _p("watsonx", "watsonx"),
             _p("xai", "xai"),
             _p("zai", "zai"),
