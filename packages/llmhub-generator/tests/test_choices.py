@@ -368,7 +368,7 @@ def test_explain_shows_provenance_conflicts_margin_and_flips() -> None:
     result = run("  c: {preferences: {quality: high, cost: medium}, fallbacks: 1}\n", [sourced, cheap])
     explanation = result.explain.role("c")
     pick = explanation.picks[0]
-    assert pick.provenance == {"arena.overall": "lmarena 2026-08-10", "prices.input": "models.dev 2026-08-18"}
+    assert pick.provenance == {"lmarena 2026-08-10": "arena.overall", "models.dev 2026-08-18": "prices.input"}
     assert pick.conflicts[0].startswith("prices.input: litellm=2.5, models.dev=2.0 -> models.dev")
     assert pick.quality["votes"] == 1000
     assert pick.quality["ci_lower"] == 1445

@@ -74,9 +74,11 @@ def render_explain(console: Console, explain: Mapping[str, Any]) -> None:
             _render_pick(console, pick)
         runner = role.get("runner_up")
         if runner:
+            margin = runner["margin"]
+            where = "behind" if margin >= 0 else "ahead of"
             console.print(
                 f"  runner-up: {escape(runner['target'])} (utility {runner['total']:.1f}, "
-                f"{runner['margin']:.1f} points behind the primary)"
+                f"{abs(margin):.1f} points {where} the primary)"
             )
         if role.get("ties"):
             console.print(f"  ties: {escape(role['ties'])}")
@@ -204,9 +206,10 @@ def _render_pick(console: Console, pick: Mapping[str, Any]) -> None:
     else:
         console.print(f"      quality  unrated on {q.get('measure')}")
     prices = pick.get("prices", {})
-    if prices.get("known"):
-        out = prices.get("output")
-        out_text = "?" if out is None else f"${out:g}"
+    if prices.get("known") and prices.get("output") is None:
+        console.print(f"      price    ${prices['input']:g} per 1M input tokens (output price unknown)")
+    elif prices.get("known"):
+        out_text = f"${prices['output']:g}"
         console.print(
             f"      price    ${prices['input']:g} in / {out_text} out per 1M tokens "
             f"(blended ${prices['blended']:.3g})"
@@ -221,9 +224,8 @@ def _render_pick(console: Console, pick: Mapping[str, Any]) -> None:
         )
     if pick.get("dimensions") is not None:
         console.print(f"      vectors  {pick['dimensions']} dimensions")
-    provenance = pick.get("provenance", {})
-    if provenance:
-        console.print("      sources  " + escape("; ".join(f"{k}: {v}" for k, v in provenance.items())))
+    for source, fields in pick.get("provenance", {}).items():
+        console.print(f"      source   {escape(source)}: {escape(fields)}")
     for conflict in pick.get("conflicts", []):
         console.print(f"      conflict {escape(conflict)}")
     for item in pick.get("dropped_params", []):

@@ -149,11 +149,12 @@ class PickExplanation:
 
 
 def _provenance(record: ModelRecord) -> dict[str, str]:
-    return {
-        path: f"{p.source} {p.date}"
-        for path, p in sorted(record.provenance.items())
-        if path.startswith(_PROVENANCE_FIELDS)
-    }
+    """``"source date"`` -> the fields (of those a pick rests on) that came from it."""
+    by_source: dict[str, list[str]] = {}
+    for path, p in sorted(record.provenance.items()):
+        if path.startswith(_PROVENANCE_FIELDS):
+            by_source.setdefault(f"{p.source} {p.date}", []).append(path)
+    return {source: ", ".join(paths) for source, paths in sorted(by_source.items())}
 
 
 def _conflicts(record: ModelRecord) -> tuple[str, ...]:

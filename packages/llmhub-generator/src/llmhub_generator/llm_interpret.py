@@ -44,6 +44,7 @@ Answer with ONE JSON object and nothing else, using only these optional keys:
   "modalities_in": list of "text"|"image"|"audio"|"video"|"pdf",
   "quality", "cost", "latency": "low"|"medium"|"high" (how much each matters; cost high = must be cheap),
   "arena_category": one of CATEGORIES,
+  "multilingual": bool (content in several languages),
   "reason": short string.
 Leave out anything the role does not imply.""".replace("CATEGORIES", ", ".join(ARENA_CATEGORIES))
 
@@ -63,6 +64,7 @@ class Suggestion(BaseModel):
     cost: Level | None = None
     latency: Level | None = None
     arena_category: Literal[ARENA_CATEGORIES] | None = None  # type: ignore[valid-type]
+    multilingual: bool | None = None
     reason: str | None = None
 
     def values(self) -> dict[str, Any]:

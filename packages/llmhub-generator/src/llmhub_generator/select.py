@@ -32,7 +32,7 @@ change is recorded per target (``--explain`` lists them).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from llmhub_catalog.models import ModelRecord
@@ -158,7 +158,7 @@ def select(need: RoleNeed, ranked: list[Score], view: CatalogView, measure: str)
             primary_score.record,
             primary_score,
             need,
-            "",
+            _primary_why(primary_score, ranked, dominated),
         )
 
     before = len(warnings)
@@ -194,6 +194,20 @@ def select(need: RoleNeed, ranked: list[Score], view: CatalogView, measure: str)
         notes=tuple(notes),
         skipped=tuple(skipped),
     )
+
+
+def _primary_why(best: Score, ranked: list[Score], dominated: list[tuple[Score, CandidateFacts]]) -> str:
+    why = f"highest utility of {len(ranked)} candidates"
+    if dominated:
+        why += f" once {len(dominated)} dominated candidate(s) ranked above it are set aside"
+    if best.group:
+        reasons = []
+        if best.group & 1:
+            reasons.append("no rated candidate qualifies")
+        if best.group & 2:
+            reasons.append("every candidate may spend max_tokens on reasoning")
+        why += " (" + "; ".join(reasons) + ")"
+    return why
 
 
 def _fallbacks(
@@ -257,7 +271,8 @@ def _fallbacks(
                 chosen_records.append(other.record)
                 break
     # 2. then the best remaining: within the floor first.
-    for tier, label in ((within, "next best within the floor"), (below, "next best")):
+    floor_label = "next best within the quality floor" if below else "next best"
+    for tier, label in ((within, floor_label), (below, "next best")):
         for s in tier:
             if len(chosen) >= need.fallbacks:
                 break
@@ -267,6 +282,15 @@ def _fallbacks(
                     why += ", same provider as the primary"
                 chosen.append(_target(s.record.provider, s.record.model, s.record, s, need, why))
                 chosen_records.append(s.record)
+    if embedding and anchor is not None:
+        note = (
+            f"; same vector dimension, but another model: its vectors do not match an index built "
+            f"with {anchor.provider}/{anchor.model} (re-embed before relying on it)"
+        )
+        chosen = [
+            t if t.record is None or same_model(t.record, anchor) else replace(t, why=t.why + note)
+            for t in chosen
+        ]
     return chosen[: need.fallbacks]
 
 
@@ -355,8 +379,8 @@ def _target(
         effort = score.facts.latency.effort if score is not None else None
         if mode != "none" and effort is not None:
             params["reasoning_effort"] = effort
-            why = "latency: high" if need.latency is Level.HIGH else "a small max_tokens"
-            added.append(("reasoning_effort", f"{effort}: the lowest effort, for {why}"))
+            reason = "latency: high" if need.latency is Level.HIGH else "a small max_tokens"
+            added.append(("reasoning_effort", f"{effort}: the lowest effort, for {reason}"))
     return Target(provider, model, params, record, score, why, tuple(dropped), tuple(added))
 
 
