@@ -196,10 +196,15 @@ def test_no_pick_is_dominated_and_fallbacks_follow_the_policy(
             if not within(f):
                 free = [c for c in pool if within(c) and not any(same(c, t) for t in chosen)]
                 assert not free, (f.id, [c.id for c in free])
-    # 6. no unrated primary for quality medium/high when a rated candidate without budget risk exists
+    # 6. no unrated primary for quality medium/high when a rated candidate without budget risk
+    #    exists that no candidate dominates (Pareto comes first)
     if role["quality"] != "low" and rating_of(primary, "chat") is None:
         assert not [
-            c for c in pool if rating_of(c, "chat") is not None and not latency_proxy(c, need).budget_risk
+            c
+            for c in pool
+            if rating_of(c, "chat") is not None
+            and not latency_proxy(c, need).budget_risk
+            and not any(judge_dominates(d, c, role, "chat", need) for d in pool)
         ]
 
 
