@@ -328,7 +328,8 @@ def test_parse_dict_with_source_name() -> None:
     with pytest.raises(ConfigError) as info:
         parse_runtime_config(_data(parms={}), source="settings")
     assert str(info.value) == (
-        "settings parms: unknown key 'parms' (allowed: project, env, providers, roles, defaults, meta)"
+        "settings parms: unknown key 'parms'"
+        " (allowed: project, env, providers, roles, defaults, resilience, meta)"
     )
 
 

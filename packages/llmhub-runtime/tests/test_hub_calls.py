@@ -99,10 +99,14 @@ def test_stream_completion_matches_completion(hub: LLMHub, server: FakeOpenAISer
     assert len(chunks) >= 4
     assert joined(chunks) == plain.choices[0].message.content
     assert chunks[0].choices[0].delta.role == "assistant"
-    assert chunks[-1].choices[0].finish_reason == "stop"
+    # Usage is asked for by default: the last chunk carries it and no choices.
+    assert chunks[-2].choices[0].finish_reason == "stop"
+    assert chunks[-1].choices == []
+    assert chunks[-1].usage.completion_tokens == plain.usage.completion_tokens
     sent = server.requests[-1].body
     assert sent["stream"] is True
     assert sent["temperature"] == 0.7
+    assert sent["stream_options"] == {"include_usage": True}
 
 
 def test_astream_completion_matches_completion(hub: LLMHub) -> None:
@@ -111,7 +115,8 @@ def test_astream_completion_matches_completion(hub: LLMHub) -> None:
 
     chunks = asyncio.run(collect())
     assert joined(chunks) == "echo: four five six"
-    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+    assert chunks[-1].usage is not None
 
 
 def test_stream_params_override(hub: LLMHub, server: FakeOpenAIServer) -> None:

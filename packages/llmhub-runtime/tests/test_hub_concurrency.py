@@ -33,7 +33,7 @@ def test_sequential_calls_reuse_one_client_and_connection(hub: LLMHub, server: F
     opened_before = server.connections_opened
     for i in range(50):
         assert hub.completion("chat", user(f"n{i}")).choices[0].message.content == f"echo: n{i}"
-    assert hub._pool().size() == (1, 0)
+    assert hub._pool().size() == 1  # sync calls run on any-llm's background loop
     assert len(server.requests) == 50
     # One kept-alive connection carried the calls (a second one at most, should the client's pool
     # have expired the first under heavy machine load).
@@ -47,28 +47,28 @@ def test_one_client_per_provider_endpoint_and_key(hub: LLMHub, server: FakeOpenA
         hub.completion("chat.other", user("x"))  # same provider, base and key: same client
         hub.embedding("embed", "x")
         list(hub.stream_completion("chat", user("x")))
-    assert hub._pool().size() == (1, 0)
+    assert hub._pool().size() == 1
     hub.completion("local", user("x"))
-    assert hub._pool().size() == (2, 0)
+    assert hub._pool().size() == 2
     assert len(_connections(server)) <= 3
 
 
 def test_async_calls_reuse_one_client_per_loop(hub: LLMHub, server: FakeOpenAIServer) -> None:
-    async def main() -> tuple[int, int]:
+    async def main() -> int:
         for i in range(30):
             response = await hub.acompletion("chat", user(f"a{i}"))
             assert response.choices[0].message.content == f"echo: a{i}"
         await hub.aembedding("embed", "x")
         return hub._pool().size()
 
-    assert asyncio.run(main()) == (0, 1)
+    assert asyncio.run(main()) == 1
     assert len(_connections(server)) <= 2
 
 
 def test_two_hundred_concurrent_acompletions(hub: LLMHub, server: FakeOpenAIServer) -> None:
     async def main() -> list[str | None]:
         responses = await asyncio.gather(*(hub.acompletion("chat", user(f"q{i}")) for i in range(200)))
-        assert hub._pool().size()[1] == 1
+        assert hub._pool().size() == 1
         return [r.choices[0].message.content for r in responses]
 
     assert asyncio.run(main()) == [f"echo: q{i}" for i in range(200)]
@@ -119,7 +119,7 @@ def test_threads_share_one_hub(hub: LLMHub, server: FakeOpenAIServer) -> None:
     assert errors == []
     assert wrong == []
     assert len(server.requests) == 8 * 6 * 3
-    assert hub._pool().size() == (1, 0)
+    assert hub._pool().size() == 1  # every thread's sync calls share any-llm's background loop
 
 
 def test_threads_running_their_own_event_loops(hub: LLMHub) -> None:
@@ -149,10 +149,8 @@ def test_hub_used_from_two_event_loops(hub: LLMHub) -> None:
 
     async def main(text: str) -> str | None:
         response = await hub.acompletion("chat", user(text))
-        clients.append(
-            hub._pool().async_client("openai", hub.resolve("chat").api_base, SECRET_KEY, 0, ENV_KEY)
-        )
-        assert hub._pool().size()[1] == 1  # only the running loop's clients count
+        clients.append(hub._pool().async_client("openai", hub.resolve("chat").api_base, SECRET_KEY, ENV_KEY))
+        assert hub._pool().size() == 1  # only the running loop's clients count
         return response.choices[0].message.content
 
     assert asyncio.run(main("first loop")) == "echo: first loop"
@@ -165,6 +163,6 @@ def test_closed_loops_do_not_keep_their_clients(hub: LLMHub) -> None:
     for i in range(5):
         asyncio.run(hub.acompletion("chat", user(f"run {i}")))
     pool = hub._pool()
-    assert pool.size() == (0, 0)
+    assert pool.size() == 0
     # The clients of every closed loop but the last one have been dropped.
     assert len(pool._per_loop) <= 1

@@ -9,7 +9,7 @@ import pytest
 from any_llm import AuthenticationError, InvalidRequestError, ProviderError, RateLimitError
 
 from hub_helpers import MakeHub, drain, fallback, joined, providers_for, role, user
-from llmhub_runtime import CallResult, FallbacksExhaustedError, LLMHub
+from llmhub_runtime import CallResult, FallbacksExhaustedError, LLMHub, StreamInterruptedError
 from llmhub_testing import FakeOpenAIServer
 
 CHAT = {
@@ -193,10 +193,13 @@ def test_stream_failure_mid_way_is_raised(
 ) -> None:
     server.fail_stream_after(2)
     received: list[Any] = []
-    with pytest.raises(ProviderError):
+    with pytest.raises(StreamInterruptedError) as info:
         drain(hub.stream_completion("chat", user("a b c d")), received)
     assert len(received) == 2
-    assert _models(server) == ["primary"]  # no switch of model mid-answer
+    assert (info.value.role, info.value.model, info.value.chunks_delivered) == ("chat", "primary", 2)
+    assert isinstance(info.value.cause, ProviderError)
+    assert info.value.__cause__ is info.value.cause
+    assert _models(server) == ["primary"]  # the default policy (raise): no switch mid-answer
     assert [(r.success, r.chunk_count) for r in results] == [(False, 2)]
 
 
@@ -208,7 +211,7 @@ def test_astream_failure_mid_way_is_raised(hub: LLMHub, server: FakeOpenAIServer
         async for chunk in hub.astream_completion("chat", user("a b c d")):
             received.append(chunk)
 
-    with pytest.raises(ProviderError):
+    with pytest.raises(StreamInterruptedError) as info:
         asyncio.run(consume())
-    assert len(received) == 3
+    assert len(received) == info.value.chunks_delivered == 3
     assert _models(server) == ["primary"]

@@ -8,10 +8,10 @@ import types
 from typing import Any
 
 import pytest
-from any_llm import InvalidRequestError, ProviderError, RateLimitError
+from any_llm import InvalidRequestError, RateLimitError
 
 from hub_helpers import MakeHub, drain, fallback, role, user
-from llmhub_runtime import CallContext, CallResult, LLMHub, LLMMode
+from llmhub_runtime import CallContext, CallResult, LLMHub, LLMMode, StreamInterruptedError
 from llmhub_testing import FakeOpenAIServer
 
 ROLES: dict[str, dict[str, Any]] = {
@@ -174,11 +174,11 @@ def test_stream_failure_mid_way_reaches_the_after_hook(
 ) -> None:
     server.fail_stream_after(3)
     received: list[Any] = []
-    with pytest.raises(ProviderError):
+    with pytest.raises(StreamInterruptedError):
         drain(hub.stream_completion("chat", user("a b c d e")), received)
     [result] = recorder.results
     assert not result.success
-    assert result.error is not None
+    assert isinstance(result.error, StreamInterruptedError)
     assert result.chunk_count == len(received) == 3
     assert result.stream_completed is False
 

@@ -139,7 +139,7 @@ def test_echoed_key_in_retryable_errors_is_scrubbed(
     for attempt in info.value.attempts:  # the exceptions kept in the error are scrubbed too
         error = attempt.error
         _assert_clean(SECRET_KEY, repr(error), *error.args, getattr(error, "body", None))
-    assert any("trying the next fallback" in r.getMessage() for r in caplog.records)
+    assert any("trying the next target" in r.getMessage() for r in caplog.records)
 
 
 def test_missing_key_for_openai_raises_at_once(

@@ -89,9 +89,17 @@ def test_extension_keys_are_dropped_everywhere() -> None:
         "timeout": None,
         "max_retries": None,
     }
-    assert set(dumped["roles"]["a"]) == {"provider", "model", "mode", "params", "fallbacks"}
-    assert set(dumped["roles"]["a"]["fallbacks"][0]) == {"provider", "model", "params"}
-    assert set(dumped["defaults"]) == {"provider", "model", "mode", "params", "fallbacks"}
+    role_fields = {"provider", "model", "mode", "params", "fallbacks", "context_window", "prices"}
+    role_fields |= {"stream_policy", "first_token_timeout", "stream_idle_timeout"}
+    assert set(dumped["roles"]["a"]) == role_fields
+    assert set(dumped["roles"]["a"]["fallbacks"][0]) == {
+        "provider",
+        "model",
+        "params",
+        "context_window",
+        "prices",
+    }
+    assert set(dumped["defaults"]) == role_fields
 
 
 def test_x_prefix_is_case_sensitive_and_needs_the_dash() -> None:

@@ -142,7 +142,15 @@ def test_schema_header(schema: dict[str, Any]) -> None:
     assert schema["$id"] == SCHEMA_ID
     assert schema["type"] == "object"
     assert schema["required"] == ["project", "env", "providers", "roles"]
-    assert set(schema["properties"]) == {"project", "env", "providers", "roles", "defaults", "meta"}
+    assert set(schema["properties"]) == {
+        "project",
+        "env",
+        "providers",
+        "roles",
+        "defaults",
+        "resilience",
+        "meta",
+    }
 
 
 def test_schema_mode_enum(schema: dict[str, Any]) -> None:
@@ -174,8 +182,11 @@ def test_every_closed_object_allows_x_keys(schema: dict[str, Any]) -> None:
 
     walk(schema)
     assert sorted(closed) == [
+        "CircuitBreakerConfig",
         "FallbackConfig",
+        "Prices",
         "ProviderConfig",
+        "ResilienceConfig",
         "RoleConfig",
         "RoleDefaultsConfig",
         "RuntimeConfig",
@@ -214,3 +225,17 @@ def test_good_fixtures_with_jsonschema_when_available(schema: dict[str, Any]) ->
         assert list(validator.iter_errors(_plain(path))) == [], path.name
     for name in SCHEMA_DETECTABLE:
         assert list(validator.iter_errors(_plain(FIXTURES / "bad" / f"{name}.yaml"))), name
+
+
+def test_schema_has_the_resilience_and_target_fields(schema: dict[str, Any]) -> None:
+    defs = schema["$defs"]
+    for name in ("RoleConfig", "FallbackConfig", "RoleDefaultsConfig"):
+        assert {"context_window", "prices"} <= set(defs[name]["properties"])
+    assert {"stream_policy", "first_token_timeout", "stream_idle_timeout"} <= set(
+        defs["RoleConfig"]["properties"]
+    )
+    resilience = defs["ResilienceConfig"]["properties"]
+    assert resilience["stream_policy"]["enum"] == ["raise", "restart"]
+    assert resilience["stream_policy"]["default"] == "raise"
+    assert {"circuit_breaker", "max_retries", "max_retry_after", "backoff_base"} <= set(resilience)
+    assert set(defs["Prices"]["properties"]) == {"input", "output", "cache_read"}

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmhub_runtime.errors import (
     AttemptFailure,
+    CircuitOpenError,
     ConfigError,
     ConfigProblem,
     EnvVarMissingError,
@@ -30,6 +31,8 @@ from llmhub_runtime.errors import (
     ModeMismatchError,
     NotWritableError,
     ProviderUnavailableError,
+    StreamInterruptedError,
+    StreamTimeoutError,
     UnknownModelError,
     UnknownProviderError,
     UnknownRoleError,
@@ -38,40 +41,52 @@ from llmhub_runtime.errors import (
 if TYPE_CHECKING:
     __version__: str
     from llmhub_runtime.config_loader import load_runtime_config, parse_runtime_config, parse_runtime_yaml
-    from llmhub_runtime.hub import AfterCallHook, BeforeCallHook, LLMHub
+    from llmhub_runtime.hub import AfterCallHook, BeforeCallHook, LLMHub, TargetHealth
     from llmhub_runtime.models import (
         CallContext,
         CallResult,
+        CircuitBreakerConfig,
         FallbackConfig,
         LLMMode,
+        Prices,
         ProviderConfig,
+        ResilienceConfig,
         ResolvedCall,
         RoleConfig,
         RoleDefaultsConfig,
         RuntimeConfig,
+        StreamPolicy,
+        Usage,
     )
     from llmhub_runtime.resolver import resolve_role
     from llmhub_runtime.schema import runtime_json_schema
+    from llmhub_runtime.streams import StreamReset
 
 # Names served on first access, so that `import llmhub_runtime` (and the error classes every
 # sibling package imports) does not import pydantic.
 _LAZY = {
     **dict.fromkeys(("load_runtime_config", "parse_runtime_config", "parse_runtime_yaml"), "config_loader"),
-    **dict.fromkeys(("AfterCallHook", "BeforeCallHook", "LLMHub"), "hub"),
+    **dict.fromkeys(("AfterCallHook", "BeforeCallHook", "LLMHub", "TargetHealth"), "hub"),
     **dict.fromkeys(
         (
             "CallContext",
             "CallResult",
+            "CircuitBreakerConfig",
             "FallbackConfig",
             "LLMMode",
+            "Prices",
             "ProviderConfig",
+            "ResilienceConfig",
             "ResolvedCall",
             "RoleConfig",
             "RoleDefaultsConfig",
             "RuntimeConfig",
+            "StreamPolicy",
+            "Usage",
         ),
         "models",
     ),
+    "StreamReset": "streams",
     "resolve_role": "resolver",
     "runtime_json_schema": "schema",
 }
@@ -103,6 +118,8 @@ __all__ = [
     "BeforeCallHook",
     "CallContext",
     "CallResult",
+    "CircuitBreakerConfig",
+    "CircuitOpenError",
     "ConfigError",
     "ConfigProblem",
     "EnvVarMissingError",
@@ -115,15 +132,23 @@ __all__ = [
     "LLMMode",
     "ModeMismatchError",
     "NotWritableError",
+    "Prices",
     "ProviderConfig",
     "ProviderUnavailableError",
+    "ResilienceConfig",
     "ResolvedCall",
     "RoleConfig",
     "RoleDefaultsConfig",
     "RuntimeConfig",
+    "StreamInterruptedError",
+    "StreamPolicy",
+    "StreamReset",
+    "StreamTimeoutError",
+    "TargetHealth",
     "UnknownModelError",
     "UnknownProviderError",
     "UnknownRoleError",
+    "Usage",
     "__version__",
     "load_runtime_config",
     "parse_runtime_config",

@@ -2,10 +2,14 @@
 
 any-llm's module-level ``completion()`` builds a provider client (and a new HTTP connection) on
 every call; an ``AnyLLM`` instance keeps its HTTP client, so reusing one saves a connection setup
-per call. An instance is bound to the event loop its HTTP client first ran on, and its sync API
-runs on any-llm's own background loop, so the pool keeps one set of instances for sync calls and
-one per running event loop for async calls. The per-loop sets are held weakly, and the sets of
-loops that have been closed are dropped when a new loop makes its first call.
+per call. An instance is bound to the event loop its HTTP client first ran on, so the pool keeps
+one set of instances per event loop (the hub's sync calls run on any-llm's own background loop,
+which is one of them). The per-loop sets are held weakly, and the sets of loops that have been
+closed are dropped when a new loop makes its first call.
+
+Clients are created with the SDK's own retries off (``max_retries=0``): the hub retries itself,
+so that it can honour ``Retry-After``, never retry a timeout on the same target, and count every
+attempt in the target's circuit breaker.
 
 This module imports any-llm; the hub loads it on its first call only.
 """
@@ -35,13 +39,10 @@ class ClientKey(NamedTuple):
     provider: str
     api_base: str | None
     key_digest: str | None
-    max_retries: int | None
 
 
-def client_key(
-    provider: str, api_base: str | None, api_key: str | None, max_retries: int | None
-) -> ClientKey:
-    return ClientKey(provider, api_base, _digest(api_key) if api_key else None, max_retries)
+def client_key(provider: str, api_base: str | None, api_key: str | None) -> ClientKey:
+    return ClientKey(provider, api_base, _digest(api_key) if api_key else None)
 
 
 @functools.lru_cache(maxsize=256)
@@ -55,44 +56,22 @@ class ClientPool:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._sync: dict[ClientKey, AnyLLM] = {}
-        self._closing: set[asyncio.Task[None]] = set()
         self._last: tuple[weakref.ref[asyncio.AbstractEventLoop], dict[ClientKey, AnyLLM]] | None = None
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[ClientKey, AnyLLM]] = (
             weakref.WeakKeyDictionary()
         )
-
-    def sync_client(
-        self,
-        provider: str,
-        api_base: str | None,
-        api_key: str | None,
-        max_retries: int | None,
-        env_key: str | None,
-    ) -> AnyLLM:
-        """The client for sync calls to this target, created on first use."""
-        key = client_key(provider, api_base, api_key, max_retries)
-        client = self._sync.get(key)
-        if client is not None:
-            return client
-        with self._lock:
-            client = self._sync.get(key)
-            if client is None:
-                client = _create(provider, api_base, api_key, max_retries, env_key)
-                self._sync[key] = client
-            return client
+        # When the pool (its hub) is garbage-collected, close what it holds first, so that the
+        # SDK clients' own finalisers find nothing to do (see _close_all). Not at interpreter exit:
+        # there is nothing left to print to, and no loop to close on.
+        finalizer = weakref.finalize(self, _close_all, self._per_loop)
+        finalizer.atexit = False
 
     def async_client(
-        self,
-        provider: str,
-        api_base: str | None,
-        api_key: str | None,
-        max_retries: int | None,
-        env_key: str | None,
+        self, provider: str, api_base: str | None, api_key: str | None, env_key: str | None
     ) -> AnyLLM:
-        """The client for async calls on the running event loop, created on first use."""
+        """The client for calls on the running event loop, created on first use."""
         loop = asyncio.get_running_loop()
-        key = client_key(provider, api_base, api_key, max_retries)
+        key = client_key(provider, api_base, api_key)
         last = self._last
         clients = last[1] if last is not None and last[0]() is loop else self._per_loop.get(loop)
         if clients is not None:
@@ -108,15 +87,14 @@ class ClientPool:
             self._last = (weakref.ref(loop), clients)
             client = clients.get(key)
             if client is None:
-                client = _create(provider, api_base, api_key, max_retries, env_key)
+                client = _create(provider, api_base, api_key, env_key)
                 clients[key] = client
             return client
 
-    def size(self) -> tuple[int, int]:
-        """(number of sync clients, number of async clients over all live loops)."""
+    def size(self) -> int:
+        """The number of clients held for live event loops."""
         with self._lock:
-            live = sum(len(c) for loop, c in self._per_loop.items() if not loop.is_closed())
-            return len(self._sync), live
+            return sum(len(c) for loop, c in self._per_loop.items() if not loop.is_closed())
 
     def _forget_closed_loops(self) -> None:
         """Drop the clients of event loops that have been closed (the caller holds the lock).
@@ -131,20 +109,42 @@ class ClientPool:
             if loop.is_closed()
             for client in self._per_loop.pop(loop).values()
         ]
-        if stale:
-            task = asyncio.get_running_loop().create_task(_mark_closed(stale))
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+        for client in stale:
+            _close_without_loop(client)
 
 
-async def _mark_closed(clients: list[AnyLLM]) -> None:
-    """Close the SDK clients of a closed event loop, ignoring the errors that this brings.
+def _close_all(
+    per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[ClientKey, AnyLLM]],
+) -> None:
+    """Close every client of a pool that is being garbage-collected, each on its own loop.
 
-    Their connections belong to the dead loop and cannot be shut down cleanly. The point is that
-    the SDK's finaliser then finds them closed: the ``openai`` SDK otherwise schedules ``aclose()``
-    on whichever loop is running when a client is garbage-collected, and asyncio logs that task's
-    "Event loop is closed" failure as an error.
+    Left to themselves, the ``openai`` SDK's clients schedule ``aclose()`` from their finaliser on
+    *whichever* loop is running at that moment; for a client of a loop that has since closed (a
+    hub used inside one ``asyncio.run`` and collected during another), asyncio then prints "Task
+    exception was never retrieved ... Event loop is closed". So: a closed loop's clients are
+    marked closed without a loop (:func:`_close_without_loop`); a live loop's clients are closed
+    by a task on that loop, which keeps them alive until they are closed.
     """
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    for loop, clients in list(per_loop.items()):
+        if loop.is_closed():
+            for client in clients.values():
+                _close_without_loop(client)
+        elif loop is running:
+            loop.create_task(_close_clients(list(clients.values())))
+        else:
+            with contextlib.suppress(RuntimeError):  # closed meanwhile: its clients stay as they are
+                loop.call_soon_threadsafe(_spawn_close, loop, list(clients.values()))
+
+
+def _spawn_close(loop: asyncio.AbstractEventLoop, clients: list[AnyLLM]) -> None:
+    loop.create_task(_close_clients(clients))
+
+
+async def _close_clients(clients: list[AnyLLM]) -> None:
     for client in clients:
         close = getattr(getattr(client, "client", None), "close", None)
         if callable(close):
@@ -154,16 +154,36 @@ async def _mark_closed(clients: list[AnyLLM]) -> None:
                     await result
 
 
-def _create(
-    provider: str, api_base: str | None, api_key: str | None, max_retries: int | None, env_key: str | None
-) -> AnyLLM:
+def _close_without_loop(client: AnyLLM) -> None:
+    """Mark the SDK client of a closed event loop closed, without running any loop.
+
+    Its connections belong to the dead loop and cannot be shut down. The SDK's ``close()``
+    coroutine first marks its HTTP client closed, then fails on the dead loop; it is driven one
+    step by hand and that failure ignored. The SDK's finaliser then finds the client closed and
+    schedules nothing.
+    """
+    close = getattr(getattr(client, "client", None), "close", None)
+    if not callable(close):
+        return
+    with contextlib.suppress(Exception):
+        result = close()
+        if inspect.iscoroutine(result):
+            try:
+                result.send(None)
+            except BaseException:  # noqa: BLE001, S110 - StopIteration or the dead loop's error
+                pass
+            else:
+                result.close()  # it waits for something that will never come: abandon it
+
+
+def _create(provider: str, api_base: str | None, api_key: str | None, env_key: str | None) -> AnyLLM:
     try:
         return AnyLLM.create(
             provider,
             api_key=api_key,
             api_base=api_base,
             unified_exceptions=True,
-            max_retries=max_retries,
+            max_retries=0,
         )
     except MissingApiKeyError as e:
         raise EnvVarMissingError({provider: env_key or e.env_var_name}) from None

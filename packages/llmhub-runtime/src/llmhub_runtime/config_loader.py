@@ -48,8 +48,9 @@ def load_runtime_config(path: str | os.PathLike[str], *, check_provider_ids: boo
 
     Args:
         path: The file to read.
-        check_provider_ids: Reject provider ids that the installed any-llm does not know. This
-            imports any-llm (about a second the first time in a process).
+        check_provider_ids: Reject provider ids that any-llm does not know. The ids are checked
+            against a list kept equal to any-llm's, so any-llm is not imported (except to
+            double-check an id missing from that list).
 
     Raises:
         ConfigError: The file is missing, unreadable, not YAML, or not a valid configuration.
@@ -96,10 +97,10 @@ def runtime_config_from_document(document: YamlDocument, *, check_provider_ids: 
 
 
 def supported_provider_ids() -> frozenset[str]:
-    """Provider ids the installed any-llm accepts (imports any-llm on first use)."""
-    from any_llm import AnyLLM
+    """Provider ids any-llm accepts, from a list kept in step with it (any-llm is not imported)."""
+    from llmhub_runtime._providers import KNOWN_PROVIDER_IDS
 
-    return frozenset(AnyLLM.get_supported_providers())
+    return KNOWN_PROVIDER_IDS
 
 
 def _validate(document: YamlDocument, check_provider_ids: bool) -> RuntimeConfig:
@@ -111,9 +112,11 @@ def _validate(document: YamlDocument, check_provider_ids: bool) -> RuntimeConfig
 
     found: list[tuple[FieldPath, str]] = []
     if check_provider_ids:
+        from llmhub_runtime._providers import is_known_provider
+
         known = supported_provider_ids()
         for provider_id in config.providers:
-            if provider_id not in known:
+            if not is_known_provider(provider_id):
                 found.append((("providers", provider_id), _unknown_provider_message(provider_id, known)))
     found.extend(config.reference_problems())
     if found:

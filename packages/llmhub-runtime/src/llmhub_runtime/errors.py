@@ -34,6 +34,7 @@ from typing import ClassVar, TypeAlias
 
 __all__ = [
     "AttemptFailure",
+    "CircuitOpenError",
     "ConfigError",
     "ConfigProblem",
     "EnvVarMissingError",
@@ -45,6 +46,8 @@ __all__ = [
     "ModeMismatchError",
     "NotWritableError",
     "ProviderUnavailableError",
+    "StreamInterruptedError",
+    "StreamTimeoutError",
     "UnknownModelError",
     "UnknownProviderError",
     "UnknownRoleError",
@@ -306,3 +309,68 @@ class FallbacksExhaustedError(LLMHubRuntimeError):
         self.attempts = tuple(attempts)
         listing = "; ".join(f"{i}) {attempt}" for i, attempt in enumerate(self.attempts, start=1))
         super().__init__(f"all {len(self.attempts)} attempts for role {role!r} failed: {listing}")
+
+
+class StreamInterruptedError(LLMHubRuntimeError):
+    """A stream failed after some of its chunks had reached the caller.
+
+    The chunks already received are a truncated answer: discard them (or keep them knowing they
+    are incomplete). Raised under the ``raise`` stream policy (the default), and under
+    ``restart`` when the failure is one that must not be retried (a content filter). The
+    failure itself is :attr:`cause` (also ``__cause__``), with API keys scrubbed from its text.
+
+    Attributes:
+        role: The role called.
+        provider: Provider of the target whose stream broke.
+        model: Model of that target.
+        chunks_delivered: How many chunks of that target's stream the caller had received.
+        cause: What broke the stream (a timeout, a dropped connection, a malformed event...).
+    """
+
+    def __init__(
+        self, role: str, provider: str, model: str, chunks_delivered: int, cause: BaseException
+    ) -> None:
+        self.role = role
+        self.provider = provider
+        self.model = model
+        self.chunks_delivered = chunks_delivered
+        self.cause = cause
+        reason = str(cause) or type(cause).__name__
+        super().__init__(
+            f"role {role!r}: the stream from {provider}/{model} broke after {chunks_delivered} chunk(s) "
+            f"had been delivered ({type(cause).__name__}: {reason}); the answer received is incomplete"
+        )
+
+
+class CircuitOpenError(LLMHubRuntimeError):
+    """A target was skipped because its circuit breaker is open (it failed repeatedly just now).
+
+    No request was sent. :attr:`retry_in` says how many seconds remain until the breaker lets
+    one probe call through.
+    """
+
+    def __init__(self, provider: str, model: str, retry_in: float) -> None:
+        self.provider = provider
+        self.model = model
+        self.retry_in = retry_in
+        super().__init__(
+            f"{provider}/{model} is skipped: its circuit breaker is open after repeated failures "
+            f"(next probe in {retry_in:.1f} s)"
+        )
+
+
+class StreamTimeoutError(LLMHubRuntimeError, TimeoutError):
+    """A stream stalled: no first chunk within ``first_token_timeout``, or no next chunk within
+    ``stream_idle_timeout``. Like any timeout, it moves the call to the next target.
+
+    Attributes:
+        phase: ``first_token`` or ``idle``.
+        seconds: The limit that was exceeded.
+    """
+
+    def __init__(self, phase: str, seconds: float, provider: str, model: str) -> None:
+        self.phase = phase
+        self.seconds = seconds
+        what = "no first chunk" if phase == "first_token" else "no next chunk"
+        setting = "first_token_timeout" if phase == "first_token" else "stream_idle_timeout"
+        super().__init__(f"{provider}/{model}: {what} within {seconds:g} s ({setting})")

@@ -1,49 +1,56 @@
 """``LLMHub``: call LLMs by role.
 
-The hub resolves a role to its target (provider, model, params) and its fallbacks, makes the call
-through a reused any-llm client, fires the hooks once per attempt, and moves to the next fallback
-on a retryable failure. Responses are any-llm's own objects, passed through unchanged.
+The hub resolves a role to its target (provider, model, params) and its fallbacks, and runs each
+call as a series of attempts (:mod:`llmhub_runtime._attempts` decides where each goes and how long
+to wait first). There is one implementation of a call and one of a stream, both async; the sync
+methods run them on any-llm's own background event loop, exactly as any-llm's sync API runs its
+async one, so sync and async calls behave the same. Responses are any-llm's own objects, passed
+through unchanged.
+
+Constructing a hub loads and checks the configuration without importing any-llm; any-llm is
+imported by the first call.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, cast
 
+from llmhub_runtime._breaker import Breaker, TargetHealth
+from llmhub_runtime._calls import aclose_quietly, api_key_for, call_params, check_env, make_result
 from llmhub_runtime.config_loader import load_runtime_config
 from llmhub_runtime.errors import (
-    AttemptFailure,
-    EnvVarMissingError,
-    FallbacksExhaustedError,
     LLMHubRuntimeError,
     ModeMismatchError,
+    StreamInterruptedError,
+    StreamTimeoutError,
 )
-from llmhub_runtime.models import CallContext, CallResult, LLMMode, ResolvedCall, RuntimeConfig
-from llmhub_runtime.resolver import resolve_role
+from llmhub_runtime.models import CallContext, CallResult, LLMMode, ResolvedCall, RuntimeConfig, StreamPolicy
 
 if TYPE_CHECKING:
     from any_llm import AnyLLM
-    from any_llm.types.completion import ChatCompletion, ChatCompletionChunk, CreateEmbeddingResponse
+    from any_llm.types.completion import ChatCompletionChunk
 
+    from llmhub_runtime._attempts import Attempt, AttemptPlan
     from llmhub_runtime._clients import ClientPool
 
-__all__ = ["AfterCallHook", "BeforeCallHook", "LLMHub"]
+__all__ = ["AfterCallHook", "BeforeCallHook", "LLMHub", "TargetHealth"]
 
 logger = logging.getLogger("llmhub_runtime")
 
 BeforeCallHook = Callable[[CallContext], object]
 AfterCallHook = Callable[[CallResult], object]
+_Send = Callable[["AnyLLM", ResolvedCall], Awaitable[Any]]
 
 _COMPLETION_MODES = (LLMMode.CHAT, LLMMode.TOOL)
 _EMBEDDING_MODES = (LLMMode.EMBEDDING,)
-# Descriptive params written by generators that are not request arguments.
-_INFORMATIONAL_PARAMS = frozenset({"embedding_dim"})
-_END = object()
+_END: Any = object()
 
 
 class LLMHub:
@@ -59,7 +66,8 @@ class LLMHub:
             the stream has ended. A hook that raises is logged and never changes the call's result.
 
     One hub may be shared by threads and asyncio tasks: provider clients are cached per
-    (provider, api_base, key) and, for async calls, per event loop.
+    (provider, api_base, key) and per event loop, and the circuit breakers (one per target, see
+    :meth:`health`) are shared by all its calls.
     """
 
     def __init__(
@@ -77,11 +85,13 @@ class LLMHub:
         assert config is not None
         self._strict_env = strict_env
         if strict_env:
-            _check_env(config)
+            check_env(config)
         self._config: RuntimeConfig = config
         self._resolved: dict[str, ResolvedCall] = {}
         self._lock = threading.Lock()
         self._pool_instance: ClientPool | None = None
+        breaker = config.resilience.circuit_breaker
+        self._breaker = Breaker(breaker.failure_threshold, breaker.cooldown)
         self.on_before_call = on_before_call
         self.on_after_call = on_after_call
 
@@ -102,20 +112,25 @@ class LLMHub:
 
         The switch is atomic: calls already running finish with the old configuration, and if the
         new file is invalid (or ``strict_env`` finds a variable missing) the old configuration
-        stays in use and the error is raised.
+        stays in use and the error is raised. Circuit breaker states are kept; new breaker
+        settings apply to targets from now on.
         """
         if self._config_path is None:
             raise LLMHubRuntimeError("reload() needs a hub created with config_path")
         config = load_runtime_config(self._config_path)
         if self._strict_env:
-            _check_env(config)
+            check_env(config)
         with self._lock:
             self._config = config
             self._resolved = {}
+            self._breaker.failure_threshold = config.resilience.circuit_breaker.failure_threshold
+            self._breaker.cooldown = config.resilience.circuit_breaker.cooldown
         return config
 
     def resolve(self, role: str, params_override: Mapping[str, Any] | None = None) -> ResolvedCall:
         """Resolve ``role`` to its target and fallbacks without calling anything."""
+        from llmhub_runtime.resolver import resolve_role
+
         if params_override:
             return resolve_role(self._config, role, params_override)
         cache = self._resolved
@@ -125,116 +140,18 @@ class LLMHub:
             cache[role] = resolved
         return resolved
 
+    def health(self) -> list[TargetHealth]:
+        """The circuit breaker of every target this hub has called, first called first.
+
+        A target is ``closed`` (in use), ``open`` (skipped for ``retry_in`` more seconds after
+        ``resilience.circuit_breaker.failure_threshold`` consecutive retryable failures) or
+        ``half_open`` (the next call probes it). Targets never called are not listed.
+        """
+        return self._breaker.snapshot()
+
     def __repr__(self) -> str:
         source = str(self._config_path) if self._config_path else "<config_obj>"
         return f"LLMHub(source={source!r}, project={self._config.project!r}, roles={len(self._config.roles)})"
-
-    # ------------------------------------------------------------------ sync API
-
-    def completion(
-        self,
-        role: str,
-        messages: list[dict[str, Any]],
-        params_override: dict[str, Any] | None = None,
-    ) -> ChatCompletion:
-        """Chat completion for ``role``.
-
-        ``params_override`` is merged over the role's params; per-call arguments such as
-        ``tools`` or ``response_format`` go there too. Returns any-llm's ``ChatCompletion``.
-        """
-        resolved = self._resolve_for(role, params_override, "completion", _COMPLETION_MODES)
-
-        def call(client: AnyLLM, target: ResolvedCall) -> Any:
-            return client.completion(model=target.model, messages=_wire(messages), **_call_params(target))
-
-        return cast("ChatCompletion", self._attempts(resolved, call, messages=messages))
-
-    def embedding(
-        self,
-        role: str,
-        input: str | list[str],
-        params_override: dict[str, Any] | None = None,
-    ) -> CreateEmbeddingResponse:
-        """Embeddings for ``input`` from ``role``. Returns any-llm's ``CreateEmbeddingResponse``."""
-        resolved = self._resolve_for(role, params_override, "embedding", _EMBEDDING_MODES)
-
-        def call(client: AnyLLM, target: ResolvedCall) -> Any:
-            # AnyLLM's sync embedding entry point (what any_llm.embedding() itself calls).
-            return client._embedding(target.model, input, **_call_params(target))
-
-        return cast("CreateEmbeddingResponse", self._attempts(resolved, call, input=input))
-
-    def stream_completion(
-        self,
-        role: str,
-        messages: list[dict[str, Any]],
-        params_override: dict[str, Any] | None = None,
-    ) -> Iterator[ChatCompletionChunk]:
-        """Stream a chat completion for ``role``, chunk by chunk.
-
-        Fallbacks apply until the first chunk has been delivered; a failure after that is raised
-        to the consumer (switching models mid-answer would garble it). ``on_after_call`` fires
-        once the stream has ended, been closed early, or failed.
-        """
-        resolved = self._resolve_for(role, params_override, "stream_completion", _COMPLETION_MODES)
-        return self._stream_sync(resolved, messages)
-
-    def _stream_sync(
-        self, resolved: ResolvedCall, messages: list[dict[str, Any]]
-    ) -> Iterator[ChatCompletionChunk]:
-        failures: list[AttemptFailure] = []
-        targets = resolved.targets()
-        for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, messages=messages, stream=True) if self._hooked else None
-            self._fire_before(context)
-            started = time.perf_counter()
-            iterator: Iterator[ChatCompletionChunk] | None = None
-            try:
-                api_key = _api_key(target)
-                client = self._pool().sync_client(
-                    target.provider, target.api_base, api_key, target.max_retries, target.env_key
-                )
-                iterator = iter(
-                    client.completion(
-                        model=target.model, messages=_wire(messages), stream=True, **_call_params(target)
-                    )
-                )
-                first = next(iterator, _END)
-            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
-                _close_quietly(iterator)
-                self._after_failure(context, started, exc, stream=True)
-                self._retry_or_raise(resolved.role, target, exc, failures, attempt == len(targets))
-                continue
-            count = 0
-            completed = False
-            error: BaseException | None = None
-            try:
-                if first is not _END:
-                    count += 1
-                    yield first  # type: ignore[misc]
-                    for chunk in iterator:
-                        count += 1
-                        yield chunk
-                completed = True
-            except GeneratorExit:
-                raise
-            except Exception as exc:
-                error = self._scrub(exc)
-                raise
-            finally:
-                _close_quietly(iterator)
-                if context is not None and self.on_after_call is not None:
-                    self._fire_after(
-                        _result(
-                            context,
-                            started,
-                            success=error is None,
-                            error=error,
-                            chunk_count=count,
-                            stream_completed=completed,
-                        )
-                    )
-            return
 
     # ------------------------------------------------------------------ async API
 
@@ -243,155 +160,283 @@ class LLMHub:
         role: str,
         messages: list[dict[str, Any]],
         params_override: dict[str, Any] | None = None,
-    ) -> ChatCompletion:
-        """Async :meth:`completion`."""
+    ) -> Any:
+        """Chat completion for ``role``; returns any-llm's ``ChatCompletion``.
+
+        ``params_override`` is merged over the role's params; per-call arguments such as
+        ``tools`` or ``response_format`` go there too.
+        """
         resolved = self._resolve_for(role, params_override, "acompletion", _COMPLETION_MODES)
 
-        async def call(client: AnyLLM, target: ResolvedCall) -> Any:
+        async def send(client: AnyLLM, target: ResolvedCall) -> Any:
             return await client.acompletion(
-                model=target.model, messages=_wire(messages), **_call_params(target)
+                model=target.model, messages=_wire(messages), **call_params(target)
             )
 
-        return cast("ChatCompletion", await self._async_attempts(resolved, call, messages=messages))
+        return await self._call(resolved, send, messages=messages)
 
     async def aembedding(
         self,
         role: str,
         input: str | list[str],
         params_override: dict[str, Any] | None = None,
-    ) -> CreateEmbeddingResponse:
-        """Async :meth:`embedding`."""
+    ) -> Any:
+        """Embeddings for ``input`` from ``role``; returns any-llm's ``CreateEmbeddingResponse``."""
         resolved = self._resolve_for(role, params_override, "aembedding", _EMBEDDING_MODES)
 
-        async def call(client: AnyLLM, target: ResolvedCall) -> Any:
-            return await client.aembedding(target.model, input, **_call_params(target))
+        async def send(client: AnyLLM, target: ResolvedCall) -> Any:
+            return await client.aembedding(target.model, input, **call_params(target))
 
-        return cast("CreateEmbeddingResponse", await self._async_attempts(resolved, call, input=input))
+        return await self._call(resolved, send, input=input)
 
     def astream_completion(
         self,
         role: str,
         messages: list[dict[str, Any]],
         params_override: dict[str, Any] | None = None,
+        stream_policy: StreamPolicy | None = None,
     ) -> AsyncIterator[ChatCompletionChunk]:
-        """Async :meth:`stream_completion`: ``async for chunk in hub.astream_completion(...)``."""
-        resolved = self._resolve_for(role, params_override, "astream_completion", _COMPLETION_MODES)
-        return self._stream_async(resolved, messages)
+        """Stream a chat completion for ``role``: ``async for chunk in hub.astream_completion(...)``.
 
-    async def _stream_async(
-        self, resolved: ResolvedCall, messages: list[dict[str, Any]]
+        Until the first chunk has been delivered, failures move to the next target as for any
+        call. A stream that breaks after that is never presented as complete: under the
+        ``stream_policy`` ``raise`` (the default, see ``resilience.stream_policy``) it raises
+        :class:`StreamInterruptedError`; under ``restart`` the request is replayed on the next
+        target, and a :class:`~llmhub_runtime.streams.StreamReset` chunk in the stream tells the
+        caller to discard what it received. A stream waits at most ``first_token_timeout`` for
+        its first chunk and ``stream_idle_timeout`` between chunks. ``on_after_call`` fires once
+        a stream has ended, been closed early, or failed.
+        """
+        resolved = self._resolve_for(role, params_override, "astream_completion", _COMPLETION_MODES)
+        return self._stream(resolved, messages, stream_policy)
+
+    # ------------------------------------------------------------------ sync API
+
+    def completion(
+        self,
+        role: str,
+        messages: list[dict[str, Any]],
+        params_override: dict[str, Any] | None = None,
+    ) -> Any:
+        """Sync :meth:`acompletion`."""
+        resolved = self._resolve_for(role, params_override, "completion", _COMPLETION_MODES)
+
+        async def send(client: AnyLLM, target: ResolvedCall) -> Any:
+            return await client.acompletion(
+                model=target.model, messages=_wire(messages), **call_params(target)
+            )
+
+        return _run_sync(self._call(resolved, send, messages=messages))
+
+    def embedding(
+        self,
+        role: str,
+        input: str | list[str],
+        params_override: dict[str, Any] | None = None,
+    ) -> Any:
+        """Sync :meth:`aembedding`."""
+        resolved = self._resolve_for(role, params_override, "embedding", _EMBEDDING_MODES)
+
+        async def send(client: AnyLLM, target: ResolvedCall) -> Any:
+            return await client.aembedding(target.model, input, **call_params(target))
+
+        return _run_sync(self._call(resolved, send, input=input))
+
+    def stream_completion(
+        self,
+        role: str,
+        messages: list[dict[str, Any]],
+        params_override: dict[str, Any] | None = None,
+        stream_policy: StreamPolicy | None = None,
+    ) -> Iterator[ChatCompletionChunk]:
+        """Sync :meth:`astream_completion`: ``for chunk in hub.stream_completion(...)``."""
+        resolved = self._resolve_for(role, params_override, "stream_completion", _COMPLETION_MODES)
+        return _sync_iter(self._stream(resolved, messages, stream_policy))
+
+    # ------------------------------------------------------------------ the two loops
+
+    async def _call(
+        self,
+        resolved: ResolvedCall,
+        send: _Send,
+        *,
+        messages: list[dict[str, Any]] | None = None,
+        input: str | list[str] | None = None,
+    ) -> Any:
+        """Make one (non-streamed) call: attempts until one succeeds or the plan gives up."""
+        from llmhub_runtime._usage import cost_of, usage_of
+
+        plan = self._plan(resolved)
+        while True:
+            attempt = plan.next()
+            target = attempt.target
+            if attempt.delay:
+                await asyncio.sleep(attempt.delay)
+            context = self._context(plan, attempt, messages=messages, input=input)
+            started = time.perf_counter()
+            try:
+                response = await send(self._async_client(target), target)
+            except Exception as exc:  # noqa: BLE001 - the plan raises what is not retried
+                self._failed(plan, attempt, context, started, exc)
+                continue
+            circuit = plan.succeeded(attempt)
+            if context is not None and self.on_after_call is not None:
+                usage = usage_of(response)
+                self._fire_after(
+                    make_result(
+                        context,
+                        started,
+                        success=True,
+                        response=response,
+                        answered_model=getattr(response, "model", None),
+                        usage=usage,
+                        cost=cost_of(usage, target.prices),
+                        circuit=circuit,
+                    )
+                )
+            return response
+
+    async def _stream(
+        self, resolved: ResolvedCall, messages: list[dict[str, Any]], policy: StreamPolicy | None
     ) -> AsyncIterator[ChatCompletionChunk]:
-        failures: list[AttemptFailure] = []
-        targets = resolved.targets()
-        for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, messages=messages, stream=True) if self._hooked else None
-            self._fire_before(context)
+        """Stream one answer (see :meth:`astream_completion`)."""
+        from llmhub_runtime._usage import UsageTracker, cost_of
+
+        plan = self._plan(resolved)
+        reset: ChatCompletionChunk | None = None
+        while True:
+            attempt = plan.next()
+            target = attempt.target
+            if attempt.delay:
+                await asyncio.sleep(attempt.delay)
+            context = self._context(plan, attempt, messages=messages, stream=True)
             started = time.perf_counter()
             iterator: AsyncIterator[ChatCompletionChunk] | None = None
             try:
-                client = self._async_client(target)
-                stream = await client.acompletion(
-                    model=target.model, messages=_wire(messages), stream=True, **_call_params(target)
-                )
-                iterator = aiter(stream)
-                first = await anext(iterator, _END)
-            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
-                await _aclose_quietly(iterator)
-                self._after_failure(context, started, exc, stream=True)
-                self._retry_or_raise(resolved.role, target, exc, failures, attempt == len(targets))
-                continue
-            count = 0
-            completed = False
-            error: BaseException | None = None
-            try:
-                if first is not _END:
-                    count += 1
-                    yield first  # type: ignore[misc]
-                    async for chunk in iterator:
-                        count += 1
-                        yield chunk
-                completed = True
-            except GeneratorExit:
-                raise
-            except Exception as exc:
-                error = self._scrub(exc)
-                raise
-            finally:
-                await _aclose_quietly(iterator)
-                if context is not None and self.on_after_call is not None:
-                    self._fire_after(
-                        _result(
-                            context,
-                            started,
-                            success=error is None,
-                            error=error,
-                            chunk_count=count,
-                            stream_completed=completed,
-                        )
+                async with _deadline(target.first_token_timeout, "first_token", target):
+                    client = self._async_client(target)
+                    stream = await client.acompletion(
+                        model=target.model,
+                        messages=_wire(messages),
+                        stream=True,
+                        **self._stream_params(client, target),
                     )
-            return
+                    iterator = aiter(cast("AsyncIterator[ChatCompletionChunk]", stream))
+                    chunk = await anext(iterator, _END)
+            except Exception as exc:  # noqa: BLE001 - the plan raises what is not retried
+                await aclose_quietly(iterator)
+                self._failed(plan, attempt, context, started, exc, stream=True)
+                continue
+            if reset is not None:
+                yield reset
+                reset = None
+            tracker = UsageTracker()
+            delivered = 0
+            outcome: BaseException | None = None
+            try:
+                while chunk is not _END:
+                    tracker.see(chunk)
+                    delivered += 1
+                    yield chunk
+                    async with _deadline(target.stream_idle_timeout, "idle", target):
+                        chunk = await anext(iterator, _END)
+            except (GeneratorExit, asyncio.CancelledError):
+                outcome = _STOPPED  # the consumer stopped reading: not a failure of the target
+                raise
+            except Exception as exc:  # noqa: BLE001 - handled by the stream policy below
+                outcome = self._scrub(exc)
+            finally:
+                await aclose_quietly(iterator)
+                if outcome is None or outcome is _STOPPED:
+                    circuit = plan.succeeded(attempt) if outcome is None else attempt.circuit
+                    if context is not None and self.on_after_call is not None:
+                        self._fire_after(
+                            make_result(
+                                context,
+                                started,
+                                success=True,
+                                chunk_count=delivered,
+                                stream_completed=outcome is None,
+                                answered_model=tracker.model,
+                                usage=tracker.usage,
+                                cost=cost_of(tracker.usage, target.prices) if outcome is None else None,
+                                circuit=circuit,
+                            )
+                        )
+            if outcome is None:
+                return
+            assert isinstance(outcome, Exception)
+            interrupted = StreamInterruptedError(
+                resolved.role, target.provider, target.model, delivered, outcome
+            )
+            interrupted.__cause__ = outcome
+            restart = (policy or target.stream_policy) == "restart" and _may_restart(outcome)
+            if restart:
+                circuit, _ = plan.failed(attempt, outcome, restart=True, record=interrupted)
+            else:
+                circuit = plan.interrupted(attempt, outcome, interrupted)
+            if context is not None and self.on_after_call is not None:
+                self._fire_after(
+                    make_result(
+                        context,
+                        started,
+                        success=False,
+                        error=interrupted,
+                        chunk_count=delivered,
+                        stream_completed=False,
+                        answered_model=tracker.model,
+                        circuit=circuit,
+                    )
+                )
+            if not restart:
+                raise interrupted from outcome
+            from llmhub_runtime.streams import StreamReset
+
+            reason = f"{type(outcome).__name__}: {outcome}"
+            reset = StreamReset.build(target.provider, target.model, delivered, reason)
 
     # ------------------------------------------------------------------ internals
 
-    def _attempts(
+    def _plan(self, resolved: ResolvedCall) -> AttemptPlan:
+        from llmhub_runtime._attempts import AttemptPlan
+
+        return AttemptPlan(resolved.role, resolved.targets(), self._breaker, self._config.resilience)
+
+    def _failed(
         self,
-        resolved: ResolvedCall,
-        call: Callable[[AnyLLM, ResolvedCall], Any],
+        plan: AttemptPlan,
+        attempt: Attempt,
+        context: CallContext | None,
+        started: float,
+        exc: Exception,
         *,
-        messages: list[dict[str, Any]] | None = None,
-        input: str | list[str] | None = None,
-    ) -> Any:
-        """Try the role's targets in order (sync); hooks fire once per attempt."""
-        failures: list[AttemptFailure] = []
-        targets = resolved.targets()
-        for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, messages=messages, input=input) if self._hooked else None
-            self._fire_before(context)
-            started = time.perf_counter()
-            try:
-                client = self._pool().sync_client(
-                    target.provider, target.api_base, _api_key(target), target.max_retries, target.env_key
+        stream: bool = False,
+    ) -> None:
+        """Book a failed attempt (before a stream's first chunk) and tell the hooks."""
+        self._scrub(exc)
+        circuit, retry_in = plan.failed(attempt, exc)
+        if context is not None and self.on_after_call is not None:
+            self._fire_after(
+                make_result(
+                    context,
+                    started,
+                    success=False,
+                    error=exc,
+                    chunk_count=0 if stream else None,
+                    stream_completed=False if stream else None,
+                    circuit=circuit,
+                    retry_in=retry_in,
                 )
-                response = call(client, target)
-            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
-                self._after_failure(context, started, exc)
-                self._retry_or_raise(resolved.role, target, exc, failures, attempt == len(targets))
-                continue
-            if context is not None and self.on_after_call is not None:
-                self._fire_after(_result(context, started, success=True, response=response))
-            return response
-        raise AssertionError("unreachable: a role always has at least one target")  # pragma: no cover
+            )
 
-    async def _async_attempts(
-        self,
-        resolved: ResolvedCall,
-        call: Callable[[AnyLLM, ResolvedCall], Awaitable[Any]],
-        *,
-        messages: list[dict[str, Any]] | None = None,
-        input: str | list[str] | None = None,
-    ) -> Any:
-        """Try the role's targets in order (async); hooks fire once per attempt."""
-        failures: list[AttemptFailure] = []
-        targets = resolved.targets()
-        for attempt, target in enumerate(targets, start=1):
-            context = self._context(target, attempt, messages=messages, input=input) if self._hooked else None
-            self._fire_before(context)
-            started = time.perf_counter()
-            try:
-                response = await call(self._async_client(target), target)
-            except Exception as exc:  # noqa: BLE001 - _retry_or_raise re-raises what is not retried
-                self._after_failure(context, started, exc)
-                self._retry_or_raise(resolved.role, target, exc, failures, attempt == len(targets))
-                continue
-            if context is not None and self.on_after_call is not None:
-                self._fire_after(_result(context, started, success=True, response=response))
-            return response
-        raise AssertionError("unreachable: a role always has at least one target")  # pragma: no cover
+    def _stream_params(self, client: AnyLLM, target: ResolvedCall) -> dict[str, Any]:
+        params = call_params(target)
+        if self._config.resilience.stream_usage and "stream_options" not in params:
+            from any_llm.providers.openai.base import BaseOpenAIProvider
 
-    @property
-    def _hooked(self) -> bool:
-        # Without hooks no CallContext/CallResult is built: they would cost a few us per call.
-        return self.on_before_call is not None or self.on_after_call is not None
+            if isinstance(client, BaseOpenAIProvider):
+                params["stream_options"] = {"include_usage": True}
+        return params
 
     def _pool(self) -> ClientPool:
         pool = self._pool_instance
@@ -406,7 +451,7 @@ class LLMHub:
 
     def _async_client(self, target: ResolvedCall) -> AnyLLM:
         return self._pool().async_client(
-            target.provider, target.api_base, _api_key(target), target.max_retries, target.env_key
+            target.provider, target.api_base, api_key_for(target), target.env_key
         )
 
     def _resolve_for(
@@ -423,14 +468,18 @@ class LLMHub:
 
     def _context(
         self,
-        target: ResolvedCall,
-        attempt: int,
+        plan: AttemptPlan,
+        attempt: Attempt,
         *,
         messages: list[dict[str, Any]] | None = None,
         input: str | list[str] | None = None,
         stream: bool = False,
-    ) -> CallContext:
-        return CallContext(
+    ) -> CallContext | None:
+        """The hook payload of an attempt, fired to ``on_before_call`` (``None`` without hooks)."""
+        if self.on_before_call is None and self.on_after_call is None:
+            return None  # nobody would see it: building it would cost a few us per call
+        target = attempt.target
+        context = CallContext(
             role=target.role,
             provider=target.provider,
             model=target.model,
@@ -440,10 +489,18 @@ class LLMHub:
             params=dict(target.params) if self.on_before_call is not None else target.params,
             messages=messages,
             input=input,
-            attempt=attempt,
-            is_fallback=attempt > 1,
+            attempt=attempt.number,
+            is_fallback=plan.is_fallback(attempt),
             stream=stream,
+            circuit=attempt.circuit,
         )
+        hook = self.on_before_call
+        if hook is not None:
+            try:
+                hook(context)
+            except Exception:
+                logger.exception("on_before_call hook raised; the call goes ahead")
+        return context
 
     def _secrets(self) -> list[str]:
         values: list[str] = []
@@ -459,59 +516,6 @@ class LLMHub:
 
         return redact_exception(exc, self._secrets())
 
-    def _after_failure(
-        self, context: CallContext | None, started: float, exc: BaseException, *, stream: bool = False
-    ) -> None:
-        self._scrub(exc)
-        if context is None or self.on_after_call is None:
-            return
-        self._fire_after(
-            _result(
-                context,
-                started,
-                success=False,
-                error=exc,
-                chunk_count=0 if stream else None,
-                stream_completed=False if stream else None,
-            )
-        )
-
-    def _retry_or_raise(
-        self,
-        role: str,
-        target: ResolvedCall,
-        exc: Exception,
-        failures: list[AttemptFailure],
-        last: bool,
-    ) -> None:
-        """Record a failed attempt; return to try the next target, or raise."""
-        from llmhub_runtime._retry import is_retryable
-
-        if not is_retryable(exc):
-            raise exc
-        failures.append(AttemptFailure(target.provider, target.model, exc))
-        if not last:
-            logger.warning(
-                "role %r: %s/%s failed (%s: %s); trying the next fallback",
-                role,
-                target.provider,
-                target.model,
-                type(exc).__name__,
-                exc,
-            )
-            return
-        if len(failures) == 1:
-            raise exc
-        _raise_exhausted(role, failures, exc)
-
-    def _fire_before(self, context: CallContext | None) -> None:
-        hook = self.on_before_call
-        if hook is not None and context is not None:
-            try:
-                hook(context)
-            except Exception:
-                logger.exception("on_before_call hook raised; the call goes ahead")
-
     def _fire_after(self, result: CallResult) -> None:
         hook = self.on_after_call
         if hook is not None:
@@ -521,8 +525,11 @@ class LLMHub:
                 logger.exception("on_after_call hook raised; the call's own outcome is kept")
 
 
-def _raise_exhausted(role: str, failures: list[AttemptFailure], last: Exception) -> NoReturn:
-    raise FallbacksExhaustedError(role, failures) from last
+class _Stopped(BaseException):
+    """Marks a stream whose consumer stopped reading (not an error)."""
+
+
+_STOPPED = _Stopped()
 
 
 def _wire(messages: list[dict[str, Any]]) -> list[Any]:
@@ -530,85 +537,64 @@ def _wire(messages: list[dict[str, Any]]) -> list[Any]:
     return messages
 
 
-#: Sent as the key to a custom endpoint that has no ``env_key``: any-llm would otherwise read its
-#: default variable (``OPENAI_API_KEY``...) and send a hosted provider's key to that endpoint.
-NO_KEY = "llmhub-no-key"
+def _may_restart(exc: BaseException) -> bool:
+    """A stream broken by ``exc`` may be replayed elsewhere (never after a content filter)."""
+    from llmhub_runtime._retry import Verdict, classify
+
+    return classify(exc) is not Verdict.RAISE
 
 
-def _api_key(target: ResolvedCall) -> str | None:
-    """The key to hand any-llm for ``target``.
+class _deadline:  # noqa: N801 - used like asyncio.timeout
+    """``asyncio.timeout(seconds)`` whose expiry raises :class:`StreamTimeoutError`."""
 
-    * ``env_key`` set: that variable's value; unset or empty is an error, not "no key" (given no
-      key, any-llm reads its own default variable, which may hold another provider's key).
-    * no ``env_key`` but an ``api_base``: :data:`NO_KEY`, so a self-hosted or local endpoint
-      never receives a key the user did not configure for it.
-    * neither: ``None``, and any-llm reads the provider's usual variable (``OPENAI_API_KEY``...).
+    __slots__ = ("_phase", "_seconds", "_target", "_timeout")
+
+    def __init__(self, seconds: float | None, phase: str, target: ResolvedCall) -> None:
+        self._seconds = seconds
+        self._phase = phase
+        self._target = target
+        self._timeout = asyncio.timeout(seconds)
+
+    async def __aenter__(self) -> None:
+        await self._timeout.__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
+        try:
+            await self._timeout.__aexit__(exc_type, exc, tb)
+        except TimeoutError as e:
+            if self._timeout.expired() and self._seconds is not None:
+                raise StreamTimeoutError(
+                    self._phase, self._seconds, self._target.provider, self._target.model
+                ) from e
+            raise
+        return None
+
+
+def _sync_iter(stream: AsyncIterator[ChatCompletionChunk]) -> Iterator[ChatCompletionChunk]:
+    """Iterate an async stream from sync code, one chunk per ``next()``, on any-llm's loop.
+
+    Each chunk is fetched when the caller asks for it (not read ahead), so "chunks delivered"
+    means received by the caller, and a caller who stops early stops the stream.
     """
-    if target.env_key is None:
-        return NO_KEY if target.api_base else None
-    value = os.environ.get(target.env_key)
-    if not value:
-        raise EnvVarMissingError({target.provider: target.env_key})
-    return value
+
+    async def step() -> Any:
+        return await anext(stream, _END)
+
+    try:
+        while (chunk := _run_sync(step())) is not _END:
+            yield chunk
+    finally:
+        close = getattr(stream, "aclose", None)
+        if callable(close):
+            try:
+                _run_sync(close())
+            except Exception:
+                logger.debug("closing a stream failed", exc_info=True)
 
 
-def _call_params(target: ResolvedCall) -> dict[str, Any]:
-    params = {k: v for k, v in target.params.items() if k not in _INFORMATIONAL_PARAMS}
-    if target.timeout is not None and "timeout" not in params:
-        params["timeout"] = target.timeout
-    return params
+def _run_sync(coroutine: Any) -> Any:
+    """Run a call's coroutine on any-llm's background loop, as any-llm's own sync API does."""
+    from any_llm.constants import INSIDE_NOTEBOOK
+    from any_llm.utils.aio import run_async_in_sync
 
-
-def _result(
-    context: CallContext,
-    started: float,
-    *,
-    success: bool,
-    response: Any = None,
-    error: BaseException | None = None,
-    chunk_count: int | None = None,
-    stream_completed: bool | None = None,
-) -> CallResult:
-    return CallResult(
-        role=context.role,
-        provider=context.provider,
-        model=context.model,
-        mode=context.mode,
-        duration_ms=(time.perf_counter() - started) * 1000.0,
-        success=success,
-        error=error,
-        response=response,
-        attempt=context.attempt,
-        is_fallback=context.is_fallback,
-        stream=context.stream,
-        chunk_count=chunk_count,
-        stream_completed=stream_completed,
-    )
-
-
-def _check_env(config: RuntimeConfig) -> None:
-    missing = {
-        name: provider.env_key
-        for name, provider in config.providers.items()
-        if provider.env_key and not os.environ.get(provider.env_key)
-    }
-    if missing:
-        raise EnvVarMissingError(missing)
-
-
-def _close_quietly(iterator: object) -> None:
-    close = getattr(iterator, "close", None)
-    if callable(close):
-        try:
-            close()
-        except Exception:
-            logger.debug("closing a stream failed", exc_info=True)
-
-
-async def _aclose_quietly(iterator: object) -> None:
-    close = getattr(iterator, "aclose", None)
-    if callable(close):
-        try:
-            await close()
-        except Exception:
-            logger.debug("closing a stream failed", exc_info=True)
+    return run_async_in_sync(coroutine, allow_running_loop=INSIDE_NOTEBOOK)

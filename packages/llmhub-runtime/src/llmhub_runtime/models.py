@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -23,15 +23,25 @@ __all__ = [
     "DEFER_REFERENCE_CHECK",
     "CallContext",
     "CallResult",
+    "CircuitBreakerConfig",
     "ConfigModel",
     "FallbackConfig",
     "LLMMode",
+    "Prices",
     "ProviderConfig",
+    "ResilienceConfig",
     "ResolvedCall",
     "RoleConfig",
     "RoleDefaultsConfig",
     "RuntimeConfig",
+    "StreamPolicy",
+    "Usage",
 ]
+
+#: What a stream does when it fails after chunks reached the caller: ``raise`` a
+#: ``StreamInterruptedError``, or ``restart`` the request on the next target (the stream then
+#: carries a ``StreamReset`` chunk telling the caller to discard what it received).
+StreamPolicy = Literal["raise", "restart"]
 
 #: Validation-context flag: skip the cross-reference check inside ``RuntimeConfig`` because the
 #: caller (the file loader) runs it itself to attach line numbers to each problem.
@@ -88,8 +98,10 @@ class ProviderConfig(ConfigModel):
         api_base: Base URL of an OpenAI-compatible or self-hosted endpoint (e.g. a local
             llama.cpp server at ``http://127.0.0.1:8080/v1``).
         timeout: Per-request timeout in seconds, unless a call's params set their own.
-        max_retries: How often the provider SDK retries a failed request itself before the hub
-            moves on to the role's next fallback (``None`` keeps the SDK default).
+        max_retries: How often the hub retries a request to this provider's targets after a rate
+            limit (429), a server error (5xx) or a connection error, before it moves on to the
+            role's next fallback (``None``: ``resilience.max_retries``). Timeouts are never
+            retried on the same target. The provider SDK's own retries are switched off.
     """
 
     env_key: str | None = None
@@ -116,12 +128,30 @@ class ProviderConfig(ConfigModel):
         return value
 
 
+class Prices(ConfigModel):
+    """List prices of a target in US dollars per 1M tokens (written by ``llmhub generate``).
+
+    Used to report the cost of each call (``CallResult.cost``); ``None`` means unknown.
+    """
+
+    input: float | None = Field(default=None, ge=0)
+    output: float | None = Field(default=None, ge=0)
+    cache_read: float | None = Field(default=None, ge=0)
+
+
 class _Target(ConfigModel):
-    """A provider + model + params triple (shared by roles, defaults and fallbacks)."""
+    """A provider + model + params triple (shared by roles, defaults and fallbacks).
+
+    ``context_window`` (tokens) and ``prices`` are facts about the model that ``llmhub generate``
+    copies from its catalog, so the runtime needs no catalog: the context window picks the
+    fallback for a prompt that is too long, the prices give each call's cost.
+    """
 
     provider: str = Field(min_length=1)
     model: str = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
+    context_window: int | None = Field(default=None, gt=0)
+    prices: Prices | None = None
 
     @field_validator("params")
     @classmethod
@@ -141,14 +171,68 @@ class FallbackConfig(_Target):
 
 
 class RoleConfig(_Target):
-    """The concrete binding of a role: provider, model, mode, default params and fallbacks."""
+    """The concrete binding of a role: provider, model, mode, default params and fallbacks.
+
+    ``stream_policy``, ``first_token_timeout`` and ``stream_idle_timeout`` override the
+    ``resilience`` defaults for this role (see :class:`ResilienceConfig`).
+    """
 
     mode: LLMMode
     fallbacks: list[FallbackConfig] = Field(default_factory=list)
+    stream_policy: StreamPolicy | None = None
+    first_token_timeout: float | None = Field(default=None, gt=0)
+    stream_idle_timeout: float | None = Field(default=None, gt=0)
 
 
 class RoleDefaultsConfig(RoleConfig):
     """The binding used for a role that the configuration does not list (``defaults``)."""
+
+
+class CircuitBreakerConfig(ConfigModel):
+    """The circuit breaker each target has, shared by all calls of one hub.
+
+    After ``failure_threshold`` consecutive retryable failures (timeouts, connection errors, 429,
+    5xx) a target is *open*: calls skip it for ``cooldown`` seconds. Then it is *half-open*: one
+    call probes it; success closes it, failure opens it for another cooldown.
+    """
+
+    failure_threshold: int = Field(default=3, ge=1)
+    cooldown: float = Field(default=30.0, gt=0)
+
+
+class ResilienceConfig(ConfigModel):
+    """How calls react to failures (the ``resilience`` section; every field has a default).
+
+    Attributes:
+        stream_policy: ``raise`` (default) or ``restart``, for a stream that fails after chunks
+            reached the caller. A role's own ``stream_policy`` wins; so does a call's.
+        first_token_timeout: Seconds from sending a streamed request to its first chunk; longer
+            is a failure that moves to the next target.
+        stream_idle_timeout: Seconds allowed between two chunks of a stream.
+        max_retries: Retries of the same target after a 429, a 5xx or a connection error
+            (``providers.<id>.max_retries`` wins). Timeouts are never retried on the same target.
+        backoff_base: First wait between retries of one target, in seconds; it doubles with each
+            retry up to ``backoff_max``, with jitter (a random half of it is taken off).
+        backoff_max: Longest wait between retries of one target.
+        max_retry_after: A ``Retry-After`` up to this many seconds is honoured (waited for); a
+            longer one moves to the next target instead.
+        max_attempts: Upper bound on the attempts of one call, over all targets.
+        stream_usage: Ask OpenAI-compatible providers for token usage at the end of a stream
+            (``stream_options.include_usage``), unless the call sets ``stream_options`` itself.
+            The stream then ends with a chunk that has usage and no choices.
+        circuit_breaker: See :class:`CircuitBreakerConfig`.
+    """
+
+    stream_policy: StreamPolicy = "raise"
+    first_token_timeout: float = Field(default=15.0, gt=0)
+    stream_idle_timeout: float = Field(default=20.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+    backoff_base: float = Field(default=0.5, ge=0)
+    backoff_max: float = Field(default=8.0, ge=0)
+    max_retry_after: float = Field(default=20.0, ge=0)
+    max_attempts: int = Field(default=8, ge=1)
+    stream_usage: bool = True
+    circuit_breaker: CircuitBreakerConfig = Field(default_factory=CircuitBreakerConfig)
 
 
 class RuntimeConfig(ConfigModel):
@@ -162,6 +246,7 @@ class RuntimeConfig(ConfigModel):
     providers: dict[str, ProviderConfig]
     roles: dict[str, RoleConfig]
     defaults: RoleDefaultsConfig | None = None
+    resilience: ResilienceConfig = Field(default_factory=ResilienceConfig)
     meta: dict[str, Any] | None = None
 
     @field_validator("providers", mode="before")
@@ -224,7 +309,12 @@ class ResolvedCall(BaseModel):
     api_base: str | None = None
     env_key: str | None = None
     timeout: float | None = None
-    max_retries: int | None = None
+    max_retries: int = 0
+    context_window: int | None = None
+    prices: Prices | None = None
+    stream_policy: StreamPolicy = "raise"
+    first_token_timeout: float | None = None
+    stream_idle_timeout: float | None = None
     fallbacks: tuple[ResolvedCall, ...] = ()
     from_defaults: bool = False
 
@@ -234,8 +324,25 @@ class ResolvedCall(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts of one answer, as the provider reported them.
+
+    ``cached_tokens`` is the part of ``prompt_tokens`` served from the provider's prompt cache.
+    """
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    cached_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class CallContext:
-    """What a hook sees before each attempt of a call. Never contains an API key."""
+    """What a hook sees before each attempt of a call. Never contains an API key.
+
+    ``circuit`` is the state of the target's circuit breaker: ``closed``, or ``half_open`` when
+    this attempt is the probe after a cooldown.
+    """
 
     role: str
     provider: str
@@ -247,6 +354,7 @@ class CallContext:
     attempt: int = 1
     is_fallback: bool = False
     stream: bool = False
+    circuit: str = "closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +367,17 @@ class CallResult:
         error: The exception, with any API key scrubbed from its text, when it failed.
         response: The any-llm response object (``None`` for streams and failures).
         chunk_count: Number of chunks delivered, for streams.
-        stream_completed: For streams, ``False`` when the consumer stopped early.
+        stream_completed: For streams, ``False`` when the consumer stopped early or the stream
+            broke.
+        answered_model: The model the provider says answered (its response's ``model``), which
+            can differ from the configured ``model`` (an alias resolved to a dated id).
+        usage: Token counts of a successful attempt, when the provider reported them.
+        cost: US dollars for a successful attempt, from the target's ``prices`` and ``usage``;
+            ``None`` when either is unknown and always for failed attempts (never billed here).
+        circuit: The target's circuit breaker after this attempt: ``closed``, ``open`` or
+            ``half_open``.
+        retry_in: For a failed attempt, the seconds the hub waits before its next attempt on the
+            same target (``None`` when it moves on or gives up).
     """
 
     role: str
@@ -275,3 +393,8 @@ class CallResult:
     stream: bool = False
     chunk_count: int | None = None
     stream_completed: bool | None = None
+    answered_model: str | None = None
+    usage: Usage | None = None
+    cost: float | None = None
+    circuit: str = "closed"
+    retry_in: float | None = None

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from llmhub_runtime.errors import UnknownProviderError, UnknownRoleError
-from llmhub_runtime.models import ResolvedCall, RoleConfig, RuntimeConfig
+from llmhub_runtime.models import ResolvedCall, RoleConfig, RuntimeConfig, _Target
 
 __all__ = ["resolve_role"]
 
@@ -41,36 +41,41 @@ def resolve_role(
 
     override = dict(params_override or {})
     fallbacks = tuple(
-        _target(config, role, fb.provider, fb.model, binding, {**fb.params, **override}, from_defaults)
+        _target(config, role, fb, binding, {**fb.params, **override}, from_defaults)
         for fb in binding.fallbacks
     )
-    primary = _target(
-        config, role, binding.provider, binding.model, binding, {**binding.params, **override}, from_defaults
-    )
+    primary = _target(config, role, binding, binding, {**binding.params, **override}, from_defaults)
     return primary.model_copy(update={"fallbacks": fallbacks})
 
 
 def _target(
     config: RuntimeConfig,
     role: str,
-    provider: str,
-    model: str,
+    target: _Target,
     binding: RoleConfig,
     params: dict[str, Any],
     from_defaults: bool,
 ) -> ResolvedCall:
-    provider_config = config.providers.get(provider)
+    provider_config = config.providers.get(target.provider)
     if provider_config is None:
-        raise UnknownProviderError(role, provider, list(config.providers))
+        raise UnknownProviderError(role, target.provider, list(config.providers))
+    resilience = config.resilience
     return ResolvedCall(
         role=role,
-        provider=provider,
-        model=model,
+        provider=target.provider,
+        model=target.model,
         mode=binding.mode,
         params=params,
         api_base=provider_config.api_base,
         env_key=provider_config.env_key,
         timeout=provider_config.timeout,
-        max_retries=provider_config.max_retries,
+        max_retries=(
+            provider_config.max_retries if provider_config.max_retries is not None else resilience.max_retries
+        ),
+        context_window=target.context_window,
+        prices=target.prices,
+        stream_policy=binding.stream_policy or resilience.stream_policy,
+        first_token_timeout=binding.first_token_timeout or resilience.first_token_timeout,
+        stream_idle_timeout=binding.stream_idle_timeout or resilience.stream_idle_timeout,
         from_defaults=from_defaults,
     )
