@@ -9,9 +9,10 @@ test runs twice: through the sync API and through the async API.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -104,7 +105,7 @@ class Faults:
 
     def gaps(self) -> list[float]:
         times = [r.received_at for r in self.server.model_requests()]
-        return [b - a for a, b in zip(times, times[1:], strict=False)]
+        return [b - a for a, b in itertools.pairwise(times)]
 
 
 @pytest.fixture
@@ -113,9 +114,9 @@ def faults(server: FakeOpenAIServer, api: str, clean_env: pytest.MonkeyPatch) ->
 
 
 @pytest.fixture
-def clock() -> Iterator[Callable[[], float]]:
+def clock() -> Callable[[], float]:
     started = time.monotonic()
-    yield lambda: time.monotonic() - started
+    return lambda: time.monotonic() - started
 
 
 def _text_after_reset(chunks: list[Any]) -> str:
@@ -158,7 +159,9 @@ def test_5xx_is_retried_with_backoff_then_the_fallback(faults: Faults, clock: Ca
     assert faults.complete(hub).model == "backup"
     assert faults.models() == ["primary", "primary", "primary", "backup"]
     first, second, _ = faults.gaps()
-    assert first >= 0.1 and second >= 0.2  # backoff 0.2, then 0.4, each minus up to half of jitter
+    # Backoff 0.2 s, then 0.4 s, each less up to half of it (jitter).
+    assert first >= 0.1
+    assert second >= 0.2
     assert [r.success for r in faults.results] == [False, False, False, True]
     assert all(r.cost is None and r.usage is None for r in faults.results[:3])  # failures are not billed
     assert clock() < 10
@@ -407,7 +410,8 @@ def test_circuit_breaker_skips_a_dead_target_then_probes_it(
     faults.server.clear_requests()
     assert faults.complete(hub).model == "primary"  # the half-open probe
     probe = faults.results[-1]
-    assert probe.success and probe.circuit == "closed"
+    assert probe.success
+    assert probe.circuit == "closed"
     assert [h.state for h in hub.health() if h.model == "primary"] == ["closed"]
     assert clock() < 15
 

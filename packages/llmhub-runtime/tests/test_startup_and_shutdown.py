@@ -31,7 +31,8 @@ def _config(tmp_path: Path, base_url: str) -> Path:
         "project: p\nenv: e\nproviders:\n"
         f"  openai: {{api_base: '{base_url}'}}\n"
         "  anthropic: {env_key: ANTHROPIC_API_KEY}\n"
-        "roles:\n  chat: {provider: openai, model: m, mode: chat, fallbacks: [{provider: anthropic, model: c}]}\n",
+        "roles:\n"
+        "  chat: {provider: openai, model: m, mode: chat, fallbacks: [{provider: anthropic, model: c}]}\n",
         encoding="utf-8",
     )
     return path
@@ -74,7 +75,8 @@ def test_validate_does_not_import_any_llm(tmp_path: Path) -> None:
 def test_an_unknown_provider_id_is_still_rejected(tmp_path: Path) -> None:
     path = tmp_path / "llmhub.yaml"
     path.write_text(
-        "project: p\nenv: e\nproviders:\n  openia: {}\nroles:\n  chat: {provider: openia, model: m, mode: chat}\n",
+        "project: p\nenv: e\nproviders:\n  openia: {}\n"
+        "roles:\n  chat: {provider: openia, model: m, mode: chat}\n",
         encoding="utf-8",
     )
     result = _run(

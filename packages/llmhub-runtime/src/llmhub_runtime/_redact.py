@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from typing import Any
 
 REDACTED = "***"
 
@@ -77,7 +78,7 @@ def _detach_http(exc: BaseException, secrets: tuple[str, ...]) -> None:
         try:
             value = getattr(exc, attribute, None)
         except Exception:  # noqa: BLE001 - httpx raises RuntimeError for "not set"
-            continue
+            value = None
         if value is None or getattr(value, "_llmhub_detached", False):
             continue
         clean = copy(value, secrets)
@@ -99,11 +100,12 @@ def _headers(headers: object, secrets: tuple[str, ...]) -> list[tuple[str, str]]
 def _request_copy(request: object, secrets: tuple[str, ...]) -> object:
     try:
         method, url = getattr(request, "method"), getattr(request, "url")  # noqa: B009
-        copy = type(request)(method, url, headers=_headers(getattr(request, "headers", None), secrets))
+        factory: Any = type(request)
+        copy = factory(method, url, headers=_headers(getattr(request, "headers", None), secrets))
     except Exception:  # noqa: BLE001 - not an httpx-like request: drop it rather than keep a key
         return None
     with contextlib.suppress(Exception):
-        copy._llmhub_detached = True  # type: ignore[attr-defined]
+        copy._llmhub_detached = True
     return copy
 
 
@@ -117,7 +119,8 @@ def _response_copy(response: object, secrets: tuple[str, ...]) -> object:
     except Exception:  # noqa: BLE001 - a streamed body that was never read
         content = b""
     try:
-        copy = type(response)(
+        factory: Any = type(response)
+        copy = factory(
             getattr(response, "status_code"),  # noqa: B009
             headers=_headers(getattr(response, "headers", None), secrets),
             content=content if isinstance(content, bytes) else b"",
@@ -126,5 +129,5 @@ def _response_copy(response: object, secrets: tuple[str, ...]) -> object:
     except Exception:  # noqa: BLE001 - not an httpx-like response: drop it rather than keep a key
         return None
     with contextlib.suppress(Exception):
-        copy._llmhub_detached = True  # type: ignore[attr-defined]
+        copy._llmhub_detached = True
     return copy

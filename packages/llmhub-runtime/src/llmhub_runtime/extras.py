@@ -65,14 +65,20 @@ def needed_extras(providers: Iterable[str]) -> list[str]:
 def missing_extras(providers: Iterable[str]) -> list[MissingExtra]:
     """The providers among ``providers`` whose SDK does not import in this environment.
 
-    Imports any-llm and each provider's module (not its client); unknown provider ids are skipped
-    (the config validation reports those).
+    Only providers that need an extra (see :func:`needed_extras`) are checked, so a file whose
+    providers come with any-llm-sdk itself (openai, anthropic, OpenAI-compatible endpoints) is
+    checked without importing any-llm. For the others, any-llm and the provider's module (not its
+    client) are imported; unknown provider ids are skipped (the config validation reports those).
     """
+    extras = _extras_with_packages()
+    candidates = sorted({p for p in providers if p in extras})
+    if not candidates:
+        return []
     from any_llm import AnyLLM
     from any_llm.exceptions import UnsupportedProviderError
 
     missing = []
-    for provider in sorted(set(providers)):
+    for provider in candidates:
         try:
             cls = AnyLLM.get_provider_class(provider)
         except (UnsupportedProviderError, ImportError, AttributeError):
