@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -203,3 +204,31 @@ def test_examples_match_their_golden_files(example: Path, bundled: object) -> No
         golden.write_text(result.yaml_text, encoding="utf-8")
     assert golden.exists(), f"missing golden {golden}; run with LLMHUB_UPDATE_GOLDENS=1"
     assert result.yaml_text == golden.read_text(encoding="utf-8")
+
+
+def test_fingerprints_of_files_written_before_context_and_prices_are_kept() -> None:
+    from llmhub_generator.emitter import content_fingerprint
+
+    body: dict[str, Any] = {
+        "project": "p",
+        "env": "dev",
+        "providers": {"openai": {}},
+        "roles": {"chat": {"provider": "openai", "model": "m", "mode": "chat", "fallbacks": []}},
+    }
+    before = content_fingerprint(body)
+    assert content_fingerprint({**body, "resilience": {"stream_policy": "raise"}}) == before  # the default
+    with_facts = {**body, "roles": {"chat": {**body["roles"]["chat"], "context_window": 8192}}}
+    assert content_fingerprint(with_facts) != before
+    assert content_fingerprint({**body, "resilience": {"stream_policy": "restart"}}) != before
+
+
+def test_generated_targets_carry_context_window_and_prices() -> None:
+    from llmhub_runtime import load_runtime_config
+
+    config = load_runtime_config(
+        Path(__file__).resolve().parents[3] / "examples" / "rag-chat" / "llmhub.yaml"
+    )
+    role = config.roles["rag.answer"] if "rag.answer" in config.roles else next(iter(config.roles.values()))
+    targets = [role, *role.fallbacks]
+    assert all(t.context_window for t in targets)
+    assert all(t.prices is not None and t.prices.input is not None for t in targets)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from llmhub_catalog.models import ModelRecord
-from llmhub_generator.emitter import emit_yaml, finalize_meta, runtime_data
+from llmhub_generator.emitter import emit_yaml, finalize_meta, runtime_data, target_facts
 from llmhub_generator.errors import UnfillableRoleError
 from llmhub_generator.explain import Explanation, RoleExplanation, candidate_row, pick_explanation
 from llmhub_generator.facts import candidate_facts, quality_category
@@ -296,6 +296,7 @@ def _role_entry(need: RoleNeed, selection: Selection) -> dict[str, Any]:
     entry: dict[str, Any] = {"provider": primary.provider, "model": primary.model, "mode": need.kind.value}
     if primary.params:
         entry["params"] = dict(primary.params)
+    entry.update(target_facts(primary.record))
     if selection.fallbacks:
         entry["fallbacks"] = [_fallback_entry(t) for t in selection.fallbacks]
     return entry
@@ -305,6 +306,7 @@ def _fallback_entry(target: Target) -> dict[str, Any]:
     entry: dict[str, Any] = {"provider": target.provider, "model": target.model}
     if target.params:
         entry["params"] = dict(target.params)
+    entry.update(target_facts(target.record))
     return entry
 
 
