@@ -1,60 +1,74 @@
-"""Contract tests for the one private any-llm API the runtime uses: ``AnyLLM._embedding``.
+"""Contract tests for the any-llm internals the runtime relies on.
 
-any-llm's clients have no public synchronous embedding method (only ``aembedding``), and the
-public function ``any_llm.embedding()`` builds a new client on every call. ``LLMHub.embedding``
-reuses one client per target, so it calls ``AnyLLM._embedding``: the method ``any_llm.embedding()``
-itself is built on. If an any-llm release renames it, changes its signature, or stops routing the
-public function through it, these tests fail before any user sees it.
+The runtime uses any-llm's public client API (``AnyLLM.create``, ``acompletion``, ``aembedding``)
+plus a few things any-llm does not document as public:
+
+* ``any_llm.utils.aio.run_async_in_sync``: the hub's sync methods run its one async
+  implementation through it, on the long-lived background loop any-llm's own sync API uses;
+* ``any_llm.constants.INSIDE_NOTEBOOK``: the same "may a sync call block a running loop" default
+  any-llm's sync methods apply;
+* ``any_llm.providers.openai.base.BaseOpenAIProvider``: which clients take
+  ``stream_options={"include_usage": True}``;
+* an ``AnyLLM`` instance's ``client`` attribute and its ``close()``: how the hub closes the SDK
+  clients of an event loop that has gone.
+
+If an any-llm release changes one of them, these tests fail before a user sees it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any
+import threading
 
-import any_llm
 import pytest
 from any_llm import AnyLLM
 
-from llmhub_testing import FakeOpenAIServer, fake_embedding
-
-RUNTIME_PROVIDERS = ("openai", "llamacpp")  # the providers the runtime's tests route embeddings through
+from llmhub_testing import FakeOpenAIServer
 
 
-def test_the_private_sync_embedding_keeps_its_signature() -> None:
-    parameters = list(inspect.signature(AnyLLM._embedding).parameters.values())
-    assert [p.name for p in parameters[:3]] == ["self", "model", "inputs"]
-    assert parameters[-1].kind is inspect.Parameter.VAR_KEYWORD  # params such as dimensions, timeout
+def test_run_async_in_sync_keeps_its_signature_and_its_one_loop() -> None:
+    from any_llm.utils.aio import run_async_in_sync
+
+    assert list(inspect.signature(run_async_in_sync).parameters) == ["coro", "allow_running_loop"]
+
+    async def where() -> tuple[int, asyncio.AbstractEventLoop]:
+        return threading.get_ident(), asyncio.get_running_loop()
+
+    first, second = run_async_in_sync(where()), run_async_in_sync(where())
+    assert first == second  # one long-lived loop, in one thread, for every sync call
+    assert first[0] != threading.get_ident()
 
 
-@pytest.mark.parametrize("provider", RUNTIME_PROVIDERS)
-def test_the_public_embedding_function_goes_through_it(
-    server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch, provider: str
+def test_run_async_in_sync_refuses_a_running_loop_unless_allowed() -> None:
+    from any_llm.constants import INSIDE_NOTEBOOK
+    from any_llm.utils.aio import run_async_in_sync
+
+    assert INSIDE_NOTEBOOK is False  # not under IPython here
+
+    async def nothing() -> int:
+        return 1
+
+    async def main() -> None:
+        with pytest.raises(RuntimeError, match="async"):
+            run_async_in_sync(nothing(), allow_running_loop=False)
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(("provider", "openai_compatible"), [("openai", True), ("llamacpp", True)])
+def test_openai_compatible_clients_share_the_base_class(
+    server: FakeOpenAIServer, provider: str, openai_compatible: bool
 ) -> None:
-    client_class = type(AnyLLM.create(provider, api_key="k", api_base=server.base_url))
-    real = client_class._embedding
-    calls: list[tuple[str, Any]] = []
+    from any_llm.providers.openai.base import BaseOpenAIProvider
 
-    def spy(self: AnyLLM, model: str, inputs: str | list[str], **kwargs: Any) -> Any:
-        calls.append((model, inputs))
-        return real(self, model, inputs, **kwargs)
-
-    monkeypatch.setattr(client_class, "_embedding", spy)  # raises if the attribute is gone
-    response = any_llm.embedding(
-        "embed-model", "hello", provider=provider, api_key="k", api_base=server.base_url
-    )
-    assert calls == [("embed-model", "hello")]
-    assert [d.embedding for d in response.data] == [fake_embedding("hello")]
-
-
-@pytest.mark.parametrize("provider", RUNTIME_PROVIDERS)
-def test_it_answers_what_the_public_async_method_answers(server: FakeOpenAIServer, provider: str) -> None:
     client = AnyLLM.create(provider, api_key="k", api_base=server.base_url)
-    texts = ["one", "two", "three"]
-    private = client._embedding("embed-model", texts)
-    public = asyncio.run(
-        AnyLLM.create(provider, api_key="k", api_base=server.base_url).aembedding("embed-model", texts)
-    )
-    assert [d.embedding for d in private.data] == [d.embedding for d in public.data]
-    assert [d.embedding for d in private.data] == [fake_embedding(t) for t in texts]
+    assert isinstance(client, BaseOpenAIProvider) is openai_compatible
+
+
+def test_a_client_exposes_its_sdk_client_with_an_async_close(server: FakeOpenAIServer) -> None:
+    client = AnyLLM.create("openai", api_key="k", api_base=server.base_url)
+    close = client.client.close  # type: ignore[attr-defined]
+    assert inspect.iscoroutinefunction(close)
+    asyncio.run(close())
+    assert client.client.is_closed()  # type: ignore[attr-defined]

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-
 from hub_helpers import ENV_KEY, MakeHub, fallback, role, user
 from llmhub_runtime import CallContext, CallResult, LLMHub, StreamInterruptedError
 from llmhub_testing import FakeOpenAIServer
