@@ -376,3 +376,12 @@ def test_explain_shows_provenance_conflicts_margin_and_flips() -> None:
     assert explanation.runner_up["margin"] > 0
     assert any(f.startswith("cost: medium -> high would pick anthropic/cheap") for f in explanation.flips)
     assert "another provider" in explanation.picks[1].why
+
+
+def test_a_dominated_pin_is_kept_and_the_dominating_model_is_named() -> None:
+    pinned = record("openai", "old-big", rating=1300, price_in=5, price_out=15)
+    better = record("anthropic", "new-small", rating=1400, price_in=1, price_out=4)
+    result = run("  c: {force: {provider: openai, model: old-big}, fallbacks: 1}\n", [pinned, better])
+    assert primary(result) == "openai/old-big"
+    notes = result.explain.role("c").notes
+    assert any("dominated by anthropic/new-small" in n for n in notes)

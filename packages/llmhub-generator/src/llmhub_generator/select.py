@@ -144,6 +144,14 @@ def select(need: RoleNeed, ranked: list[Score], view: CatalogView, measure: str)
         primary = _target(
             need.force.provider, need.force.model, record, primary_score, need, "forced by the spec"
         )
+        if primary_score is not None:
+            by = dominated_by(primary_score.facts, [s.facts for s in ranked])
+            if by is not None:
+                notes.append(
+                    f"the pinned {primary.provider}/{primary.model} is dominated by "
+                    f"{by.record.provider}/{by.record.model} (better beyond the intervals, not dearer, "
+                    "not slower); kept because it is pinned"
+                )
     else:
         primary_score, dominated = pick_primary(ranked)
         for s, by in dominated:
