@@ -110,3 +110,27 @@ def test_doctor_reports_provisioning_leftovers(
     result = run("doctor", "--format", "json")
     assert "local leftovers" in result.stdout, result.output
     assert str(old) in result.stdout
+
+
+def test_local_help_shows_plain_placeholders() -> None:
+    import re
+
+    for path in (
+        ["local", "start"],
+        ["local", "env", "test"],
+        ["local", "logs"],
+        ["local", "model", "smoke"],
+    ):
+        result = run(*path, "--help")
+        assert result.exit_code == 0, result.output
+        assert not re.search(r"\{[A-Za-z_]+\}|<(str|int|float|path|list\[[a-z]+\])>", result.stdout), (
+            result.stdout
+        )
+
+
+def test_local_status_says_when_no_server_runs(local_home: Path) -> None:
+    result = run("local", "status")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "no local server is running" in result.stderr
+    assert json.loads(run("local", "status", "-f", "json").stdout) == []

@@ -39,6 +39,14 @@ def debug_enabled() -> bool:
     return os.environ.get("LLMHUB_DEBUG", "").strip().lower() not in {"", "0", "false", "no"}
 
 
+def _unprefixed(message: str) -> str:
+    # A message that already starts with "error:" (e.g. from a library) is not prefixed twice.
+    text = message
+    while text[:6].lower() == "error:":
+        text = text[6:].lstrip()
+    return text
+
+
 def _write(text: str) -> None:
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
@@ -52,7 +60,7 @@ def report(exc: BaseException) -> int:
         _write("interrupted")
         return EXIT_INTERRUPTED
     if isinstance(exc, CliError):
-        for line in exc.message.splitlines() or [""]:
+        for line in _unprefixed(exc.message).splitlines() or [""]:
             _write(f"error: {line}")
         if exc.hint:
             _write(f"hint: {exc.hint}")
@@ -60,7 +68,7 @@ def report(exc: BaseException) -> int:
     from llmhub_runtime.errors import LLMHubError
 
     if isinstance(exc, LLMHubError):
-        text = str(exc) or type(exc).__name__
+        text = _unprefixed(str(exc)) or type(exc).__name__
         for line in text.splitlines():
             _write(f"error: {line}")
         return EXIT_DOMAIN

@@ -16,7 +16,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["Format", "FormatOption", "Output", "mask"]
+__all__ = ["Format", "FormatOption", "Output", "mask", "without_prefix"]
 
 
 class Format(StrEnum):
@@ -82,17 +82,28 @@ class Output:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
 
+    # Diagnostics are never wrapped (a wrapped path or command cannot be copied or grepped).
     def info(self, message: str) -> None:
-        self.err.print(message, markup=False)
+        self.err.print(message, markup=False, soft_wrap=True)
 
     def success(self, message: str) -> None:
-        self.err.print(f"[green]✓[/green] {_escape(message)}")
+        self.err.print(f"[green]✓[/green] {_escape(message)}", soft_wrap=True)
 
     def error(self, message: str) -> None:
-        self.err.print(f"[red]error:[/red] {_escape(message)}")
+        self.err.print(f"[red]error:[/red] {_escape(without_prefix(message, 'error'))}", soft_wrap=True)
 
     def warn(self, message: str) -> None:
-        self.err.print(f"[yellow]warning:[/yellow] {_escape(message)}")
+        self.err.print(
+            f"[yellow]warning:[/yellow] {_escape(without_prefix(message, 'warning'))}", soft_wrap=True
+        )
+
+
+def without_prefix(message: str, label: str) -> str:
+    """``message`` without a leading ``label:`` (``error: error: ...`` is said once)."""
+    text = message
+    while text[: len(label) + 1].lower() == f"{label}:":
+        text = text[len(label) + 1 :].lstrip()
+    return text
 
 
 def _escape(text: str) -> str:

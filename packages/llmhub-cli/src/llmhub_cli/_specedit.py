@@ -161,14 +161,45 @@ class SpecDocument:
             raise CliError(
                 f"{self.source}: role {name!r} already exists", hint=f"use `llmhub edit-role {name}`"
             )
+        # The blank lines after the last role (before what follows) stay at the end of the roles,
+        # and the previous last role keeps a blank line before the new one.
+        gap = _take_trailing_gap(roles)
+        separated = gap is not None or self._gap_after_roles()
+        previous = _last_entry(roles)
         roles[name] = CommentedMap()
         if edit.kind is None:
             edit.kind = "chat"
         self.apply(name, edit)
+        _put_trailing_gap(roles, gap)
+        if gap is None and separated and previous is not None:
+            container, key = previous
+            items = container.ca.items.setdefault(key, [None, None, None, None])
+            if items[2] is None:
+                items[2] = _comment_token("\n\n", None)
 
     def remove_role(self, name: str) -> None:
         self.require_role(name)
-        del self.roles[name]
+        roles = self.roles
+        was_last = list(roles)[-1] == name
+        gap = _take_trailing_gap(roles) if was_last else None
+        del roles[name]
+        if gap is not None:
+            _put_trailing_gap(roles, gap)
+        elif was_last and self._gap_after_roles():
+            # The gap lives on the next top-level key; the new last role's separator would double it.
+            entry = _last_entry(roles)
+            items = entry[0].ca.items.get(entry[1]) if entry is not None else None
+            if items and len(items) > 2 and items[2] is not None and not items[2].value.strip():
+                items[2] = None
+
+    def _gap_after_roles(self) -> bool:
+        """Whether the top-level key after ``roles`` starts with blank lines (ruamel keeps them there
+        when the last role ends with a flow-style value)."""
+        keys = list(self.data)
+        if "roles" not in keys or keys.index("roles") == len(keys) - 1:
+            return False
+        items = self.data.ca.items.get(keys[keys.index("roles") + 1])
+        return bool(items and len(items) > 1 and items[1])
 
     def rename_role(self, name: str, new_name: str) -> None:
         roles = self.roles
@@ -263,6 +294,56 @@ class SpecDocument:
             ) from None
         atomic_write(self.path, text)
         return text
+
+
+def _last_entry(node: Any) -> tuple[Any, Any] | None:
+    """(container, key) of the last line of a block mapping/sequence: where ruamel keeps the blank
+    lines and comments that follow it."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    found = None
+    while isinstance(node, (CommentedMap, CommentedSeq)) and len(node) and not node.fa.flow_style():
+        key = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
+        found = (node, key)
+        node = node[key]
+    return found
+
+
+def _take_trailing_gap(roles: CommentedMap) -> Any:
+    """Remove and return the comment token after the last role (None when there is none)."""
+    entry = _last_entry(roles)
+    if entry is None:
+        return None
+    container, key = entry
+    items = container.ca.items.get(key)
+    if not items or len(items) < 3 or items[2] is None:
+        return None
+    token = items[2]
+    # The role keeps the blank lines that separated it from what followed (now the new role);
+    # comments in the gap go on with the gap.
+    blank = token.value[: len(token.value) - len(token.value.lstrip("\n"))]
+    items[2] = _comment_token(blank, token) if len(blank) >= 2 else None
+    return token
+
+
+def _comment_token(value: str, like: Any) -> Any:
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    if like is None:
+        return CommentToken(value, CommentMark(0), None)
+    return CommentToken(value, like.start_mark, like.end_mark)
+
+
+def _put_trailing_gap(roles: CommentedMap, token: Any) -> None:
+    """Attach ``token`` (from :func:`_take_trailing_gap`) after the last role, if it has none."""
+    entry = _last_entry(roles)
+    if token is None or entry is None:
+        return
+    container, key = entry
+    items = container.ca.items.setdefault(key, [None, None, None, None])
+    if items[2] is None or not items[2].value.strip():  # nothing, or only blank lines: replaced
+        items[2] = token
 
 
 def _flow_list(values: Iterable[Any]) -> Any:

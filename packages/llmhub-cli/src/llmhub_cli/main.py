@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,8 +27,61 @@ from llmhub_cli.commands import calltest, catalog, doctor, env, generate, init, 
 __all__ = ["app", "main", "mount_local"]
 
 
+def _metavar(param: Any) -> str | None:
+    """A plain placeholder for ``param``'s value (typer would show ``{name}``, ``<list[str]>``...).
+
+    Duck-typed: typer builds its commands with the click it vendors, not the ``click`` package,
+    and describes a parameter's type with a ``type_descriptor`` (older typer: click's ``type``).
+    """
+    if param.param_type_name == "argument":
+        return str(param.name or "value").upper()
+    if (
+        param.param_type_name != "option"
+        or getattr(param, "is_flag", False)
+        or getattr(param, "count", False)
+    ):
+        return None
+    desc = getattr(param, "type_descriptor", None)
+    if desc is not None:
+        choices = list(desc.choices or ()) if desc.is_choice else []
+        annotation = desc.annotation
+        if desc.is_list and typing.get_args(annotation):
+            annotation = typing.get_args(annotation)[0]
+    else:  # pragma: no cover - typer before 0.29 (click parameter types)
+        choices = list(getattr(param.type, "choices", None) or ())
+        annotation = {"integer": int, "float": float, "path": Path}.get(getattr(param.type, "name", ""), str)
+    if choices:
+        return "[" + "|".join(str(getattr(c, "value", c)) for c in choices) + "]"
+    if annotation is int:
+        return "N"
+    if annotation is float:
+        return "NUMBER"
+    if isinstance(annotation, type) and issubclass(annotation, Path):
+        return "PATH"
+    return "TEXT"
+
+
+def _plain_metavars(command: Any) -> None:
+    for param in command.params:
+        if param.metavar is None:
+            param.metavar = _metavar(param)
+        if param.param_type_name == "argument":
+            # typer 0.29 writes a required argument as "{NAME}" in the usage line and adds its type
+            # ("NAME <str>") in the list; the conventional "NAME" / "[NAME]" reads better.
+            usage = param.metavar if param.required else f"[{param.metavar}]"
+            usage += "..." if param.nargs != 1 else ""
+            param._usage_display_name = lambda usage=usage: usage
+            param.display_type_rich = lambda ctx: None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_metavars(sub)
+
+
 class _BoundaryGroup(TyperGroup):
     """The root group: the single place where exceptions become messages and exit codes."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        _plain_metavars(self)  # the commands are attached by now (they are not in __init__)
+        return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -28,9 +28,16 @@ from pydantic import (
 from llmhub_catalog.providers import ANYLLM_PROVIDERS
 from llmhub_generator.errors import SpecError
 from llmhub_runtime import LLMMode
+from llmhub_runtime.errors import ConfigProblem
 from llmhub_runtime.models import RESERVED_PARAMS, ConfigModel, ProviderConfig
 from llmhub_runtime.schema import allow_extension_keys
-from llmhub_runtime.yamldoc import YamlDocument, load_yaml_text, read_yaml_file, validation_problems
+from llmhub_runtime.yamldoc import (
+    YamlDocument,
+    format_field_path,
+    load_yaml_text,
+    read_yaml_file,
+    validation_problems,
+)
 
 __all__ = [
     "SPEC_FILENAME",
@@ -245,12 +252,34 @@ def _validate(document: YamlDocument, sha256: str) -> LoadedSpec:
     try:
         spec = Spec.model_validate(document.data)
     except ValidationError as e:
-        raise SpecError(validation_problems(e, Spec, document), document.source) from None
+        raise SpecError(
+            _with_migration_hints(validation_problems(e, Spec, document), document), document.source
+        ) from None
     problems = [document.problem(path, message) for path, message in _reference_problems(spec)]
     if problems:
         raise SpecError(problems, document.source)
     located = document if document.root is not None else None
     return LoadedSpec(spec=spec, source=document.source, sha256=sha256, document=located)
+
+
+def _with_migration_hints(problems: list[ConfigProblem], document: YamlDocument) -> list[ConfigProblem]:
+    """Keys of the earlier spec format get a message naming ``llmhub spec migrate``, not "unknown"."""
+    from llmhub_generator.legacy import MIGRATE_COMMAND, earlier_format_keys
+
+    earlier = earlier_format_keys(document.data)
+    if not earlier:
+        return problems
+    fields = {format_field_path(key.path) for key in earlier}
+    hinted = [
+        document.problem(
+            key.path,
+            f"{key.path[-1]!r} is a key of the earlier llmhub spec format (here: {key.replacement}); "
+            f"run `{MIGRATE_COMMAND}` to rewrite this spec (it also flips cost levels, whose meaning "
+            "changed)",
+        )
+        for key in earlier
+    ]
+    return hinted + [p for p in problems if p.field not in fields]
 
 
 def _reference_problems(spec: Spec) -> list[tuple[tuple[str | int, ...], str]]:

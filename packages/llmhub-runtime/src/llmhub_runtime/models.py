@@ -63,7 +63,11 @@ RESERVED_PARAMS: Mapping[str, str] = {
 
 
 class LLMMode(StrEnum):
-    """What kind of call a role serves."""
+    """What kind of call a role serves.
+
+    The lowercase names (``LLMMode.chat``, ``LLMMode.embedding``...) are aliases of the same
+    members, kept for code written for the earlier llmhub-runtime (1.x), whose members had them.
+    """
 
     CHAT = "chat"
     EMBEDDING = "embedding"
@@ -71,6 +75,13 @@ class LLMMode(StrEnum):
     AUDIO = "audio"
     TOOL = "tool"
     OTHER = "other"
+    # Aliases (same values): iteration, JSON Schema and values are unchanged.
+    chat = "chat"
+    embedding = "embedding"
+    image = "image"
+    audio = "audio"
+    tool = "tool"
+    other = "other"
 
 
 class ConfigModel(BaseModel):

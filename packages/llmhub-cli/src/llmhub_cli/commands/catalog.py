@@ -97,6 +97,19 @@ def _load() -> Catalog:
     return load_catalog()
 
 
+def _kept_cache() -> dict[str, Any]:
+    """Where the catalog cache is and which version it holds (after a refresh left it alone)."""
+    from llmhub_catalog import CatalogError
+    from llmhub_catalog.cache import cache_path, read_cache
+
+    path = cache_path()
+    try:
+        version: str | None = read_cache().version
+    except CatalogError:
+        version = None
+    return {"path": str(path), "exists": path.is_file(), "version": version}
+
+
 def _header(catalog: Catalog) -> dict[str, Any]:
     return {
         "version": catalog.version,
@@ -271,7 +284,16 @@ def search(
     pool = catalog.filter(kind=kind.value if kind else None, include_deprecated=True)
     scored = [(s, r) for r in pool if (s := _search_score(r, terms))]
     scored.sort(key=lambda item: (-item[0], item[1].deprecated, -item[1].tiers.quality, item[1].id))
-    records = [r for _, r in scored[:limit]]
+    # Records from two catalog providers that any-llm reaches the same way (e.g. two Azure
+    # listings of gpt-4.1) are one model to the user: shown once.
+    seen: set[tuple[str, str, str | None]] = set()
+    records = []
+    for _, record in scored:
+        key = (record.provider, record.model, record.api_base)
+        if key not in seen:
+            seen.add(key)
+            records.append(record)
+    records = records[:limit]
     out.data(
         {"catalog": _header(catalog), "query": text, "models": [record_row(r, details) for r in records]},
         lambda console: _render(console, records, details),
@@ -290,7 +312,7 @@ def refresh(
 
     The sources are merged as in the bundled snapshot; a failure keeps the old cache.
     """
-    from llmhub_catalog import refresh_catalog
+    from llmhub_catalog import RefreshError, refresh_catalog
     from llmhub_cli._output import Output
     from llmhub_cli._progress import steps
 
@@ -298,8 +320,19 @@ def refresh(
     out.info(
         "refreshing the catalog from models.dev, litellm's price map, genai-prices and the Arena ratings"
     )
-    with steps("starting") as update:
-        catalog = refresh_catalog(timeout=timeout, progress=update)
+    try:
+        with steps("starting") as update:
+            catalog = refresh_catalog(timeout=timeout, progress=update)
+    except RefreshError as exc:
+        kept = _kept_cache()
+        if out.is_json:
+            out.data({"ok": False, "error": str(exc), "cache_kept": kept["exists"], "cache": kept})
+        out.error(f"catalog refresh failed: {exc}")
+        if kept["exists"]:
+            out.info(f"the cached catalog was kept unchanged ({kept['path']}, version {kept['version']})")
+        else:
+            out.info("no cache was written; the bundled catalog stays in use")
+        raise typer.Exit(1) from None
     out.data(
         {"catalog": _header(catalog)},
         lambda console: console.print(

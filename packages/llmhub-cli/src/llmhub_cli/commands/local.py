@@ -166,7 +166,10 @@ def status(
             ]
             console.print("\t".join([*cells, health]).rstrip(), markup=False)
 
-    Output(fmt).data(rows, human)
+    out = Output(fmt)
+    out.data(rows, human)
+    if not rows and not out.is_json:
+        out.info("no local server is running (start one with `llmhub local start MODEL`)")
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -112,3 +112,78 @@ def schema() -> None:
     from llmhub_generator.spec import spec_json_schema
 
     Output(Format.json).data(spec_json_schema())
+
+
+@app.command("migrate")
+def migrate(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the migrated spec; write nothing.")
+    ] = False,
+    fmt: FormatOption = Format.human,
+) -> None:
+    """Rewrite a spec of the earlier llmhub format into this one, keeping comments.
+
+    force_provider/force_model become force, preferences.reasoning becomes requires.reasoning,
+    provider_blocklist/model_denylist become deny, levels under defaults move to
+    defaults.preferences, and cost levels are flipped (the earlier format read "cost: low" as "keep
+    costs low"; here a level says how much cost matters), with a comment. Written atomically.
+    """
+    from llmhub_cli._boundary import CliError
+    from llmhub_cli._migrate import migrate_document
+    from llmhub_cli._output import Output
+    from llmhub_cli._project import display, project
+    from llmhub_cli._specedit import SpecDocument
+    from llmhub_generator.legacy import MIGRATED_MARKER, earlier_format_keys, uses_current_format
+
+    out = Output(fmt)
+    path = project(ctx).require_spec()
+    source = display(path)
+    document = SpecDocument(path, source)
+    earlier = earlier_format_keys(document.data)
+    if MIGRATED_MARKER in document.data:
+        if earlier:
+            raise CliError(
+                f"{source} was migrated already ({MIGRATED_MARKER}) but has earlier-format keys again",
+                hint="rewrite them by hand (`llmhub spec validate` names each one)",
+            )
+        out.data({"source": source, "migrated": False, "changes": [], "notes": []}, lambda _c: None)
+        out.success(f"{source} was migrated already; nothing to do")
+        return
+    if not earlier and uses_current_format(document.data):
+        raise CliError(
+            f"{source} is already in this format (it uses keys the earlier format did not have);"
+            " nothing was changed",
+            hint="migrating it would flip its cost levels the wrong way",
+        )
+    result = migrate_document(document.data)
+    if dry_run:
+        text = document.dump()
+    else:
+        try:
+            text = document.save()
+        except CliError as exc:
+            raise CliError(
+                f"{source}: the migrated spec is still invalid, so nothing was written:\n"
+                + exc.message.split("\n", 1)[-1],
+                hint="fix these by hand, then run `llmhub spec migrate` again",
+            ) from None
+    payload = {
+        "source": source,
+        "migrated": not dry_run,
+        "dry_run": dry_run,
+        "changes": result.changes,
+        "notes": result.notes,
+    }
+    if dry_run and not out.is_json:
+        out.text(text)
+    elif out.is_json:
+        out.data({**payload, "yaml": text} if dry_run else payload)
+    for change in result.changes:
+        out.info(f"  {change}")
+    for note in result.notes:
+        out.warn(note)
+    if not dry_run:
+        out.success(
+            f"migrated {source} ({len(result.changes)} change(s)); check it with `llmhub spec validate`"
+        )

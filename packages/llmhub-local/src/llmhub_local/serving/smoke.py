@@ -75,7 +75,9 @@ def env_test(manager: LocalManager, env_key: str) -> dict[str, Any]:
         report["errors"].append((done.stderr.strip() or done.stdout.strip())[-800:])
         return report
     info = json.loads(done.stdout.strip().splitlines()[-1])
-    report["torch_version"] = info.get("torch_version")
+    # Only a torch environment's torch is its own: a llama.cpp environment that can see a torch
+    # installed elsewhere (system site-packages) must not report that one.
+    report["torch_version"] = info.get("torch_version") if env_key.startswith("torch") else None
     report["cuda_available"] = bool(info.get("cuda_available"))
     backend_missing = env_key.startswith("llamacpp") and "llama_cpp_version" not in info
     backend_missing |= env_key.startswith("torch") and info.get("torch_version") is None
