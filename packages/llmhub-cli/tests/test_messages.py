@@ -140,3 +140,22 @@ def test_add_role_then_rm_role_gives_the_file_back(tmp_path: Path, monkeypatch: 
     assert path.read_text() == added
     assert run("rm-role", "llm.new", "--yes").exit_code == 0
     assert path.read_text() == SPEC
+
+
+def test_comments_around_the_last_role_stay_where_they_belong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "llmhub.spec.yaml"
+    original = SPEC.replace(
+        "    description: Embeddings.\n\ndefaults:",
+        "    description: Embeddings.   # vectors\n\n# shared settings\ndefaults:",
+    )
+    path.write_text(original)
+    assert run("add-role", "llm.new").exit_code == 0
+    added = path.read_text()
+    assert "    description: Embeddings.   # vectors\n\n  llm.new:\n    kind: chat\n\n# shared settings\ndefaults:" in (
+        added
+    )
+    assert run("rm-role", "llm.new", "--yes").exit_code == 0
+    assert path.read_text() == original

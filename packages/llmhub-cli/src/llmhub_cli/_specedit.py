@@ -174,7 +174,7 @@ class SpecDocument:
         if gap is None and separated and previous is not None:
             container, key = previous
             items = container.ca.items.setdefault(key, [None, None, None, None])
-            if items[2] is None:
+            if items[2] is None:  # a blank line between the previous last role and the new one
                 items[2] = _comment_token("\n\n", None)
 
     def remove_role(self, name: str) -> None:
@@ -189,8 +189,9 @@ class SpecDocument:
             # The gap lives on the next top-level key; the new last role's separator would double it.
             entry = _last_entry(roles)
             items = entry[0].ca.items.get(entry[1]) if entry is not None else None
-            if items and len(items) > 2 and items[2] is not None and not items[2].value.strip():
-                items[2] = None
+            if items and len(items) > 2 and items[2] is not None:
+                eol, _ = _split_gap(items[2].value)
+                items[2].value = eol
 
     def _gap_after_roles(self) -> bool:
         """Whether the top-level key after ``roles`` starts with blank lines (ruamel keeps them there
@@ -309,8 +310,18 @@ def _last_entry(node: Any) -> tuple[Any, Any] | None:
     return found
 
 
-def _take_trailing_gap(roles: CommentedMap) -> Any:
-    """Remove and return the comment token after the last role (None when there is none)."""
+def _split_gap(value: str) -> tuple[str, str]:
+    """A trailing comment token's text as (end of the line, with its comment; what follows it)."""
+    end = value.find("\n")
+    return (value, "") if end < 0 else (value[: end + 1], value[end + 1 :])
+
+
+def _take_trailing_gap(roles: CommentedMap) -> str | None:
+    """Detach what follows the last role's last line (blank lines, comments before the next key).
+
+    The line's own end-of-line comment stays; so do the blank lines that now separate the last
+    role from what will follow it. Returns the detached text, or None when there is nothing.
+    """
     entry = _last_entry(roles)
     if entry is None:
         return None
@@ -319,11 +330,28 @@ def _take_trailing_gap(roles: CommentedMap) -> Any:
     if not items or len(items) < 3 or items[2] is None:
         return None
     token = items[2]
-    # The role keeps the blank lines that separated it from what followed (now the new role);
-    # comments in the gap go on with the gap.
-    blank = token.value[: len(token.value) - len(token.value.lstrip("\n"))]
-    items[2] = _comment_token(blank, token) if len(blank) >= 2 else None
-    return token
+    eol, rest = _split_gap(token.value)
+    if not rest:
+        return None
+    blank = rest[: len(rest) - len(rest.lstrip("\n"))]
+    token.value = eol + blank
+    return rest
+
+
+def _put_trailing_gap(roles: CommentedMap, rest: str | None) -> None:
+    """Attach ``rest`` (from :func:`_take_trailing_gap`) after the last role's last line."""
+    entry = _last_entry(roles)
+    if rest is None or entry is None:
+        return
+    container, key = entry
+    items = container.ca.items.setdefault(key, [None, None, None, None])
+    while len(items) < 3:
+        items.append(None)
+    if items[2] is None:
+        items[2] = _comment_token("\n" + rest, None)
+    else:
+        eol, _ = _split_gap(items[2].value)  # its own gap is replaced by the one that moves
+        items[2].value = eol + rest
 
 
 def _comment_token(value: str, like: Any) -> Any:
@@ -333,17 +361,6 @@ def _comment_token(value: str, like: Any) -> Any:
     if like is None:
         return CommentToken(value, CommentMark(0), None)
     return CommentToken(value, like.start_mark, like.end_mark)
-
-
-def _put_trailing_gap(roles: CommentedMap, token: Any) -> None:
-    """Attach ``token`` (from :func:`_take_trailing_gap`) after the last role, if it has none."""
-    entry = _last_entry(roles)
-    if token is None or entry is None:
-        return
-    container, key = entry
-    items = container.ca.items.setdefault(key, [None, None, None, None])
-    if items[2] is None or not items[2].value.strip():  # nothing, or only blank lines: replaced
-        items[2] = token
 
 
 def _flow_list(values: Iterable[Any]) -> Any:
