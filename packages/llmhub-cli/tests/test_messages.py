@@ -154,8 +154,10 @@ def test_comments_around_the_last_role_stay_where_they_belong(
     path.write_text(original)
     assert run("add-role", "llm.new").exit_code == 0
     added = path.read_text()
-    assert "    description: Embeddings.   # vectors\n\n  llm.new:\n    kind: chat\n\n# shared settings\ndefaults:" in (
-        added
+    expected = (
+        "    description: Embeddings.   # vectors\n\n"
+        "  llm.new:\n    kind: chat\n\n# shared settings\ndefaults:"
     )
+    assert expected in added
     assert run("rm-role", "llm.new", "--yes").exit_code == 0
     assert path.read_text() == original

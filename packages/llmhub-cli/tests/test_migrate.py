@@ -173,5 +173,6 @@ def test_llm_mode_accepts_the_earlier_member_names() -> None:
 
     assert LLMMode.chat is LLMMode.CHAT
     assert LLMMode.embedding is LLMMode.EMBEDDING
-    assert LLMMode["tool"] is LLMMode.TOOL
+    assert LLMMode.tool is LLMMode.TOOL
+    assert list(LLMMode.__members__) == ["CHAT", "EMBEDDING", "IMAGE", "AUDIO", "TOOL", "OTHER"]
     assert [m.value for m in LLMMode] == ["chat", "embedding", "image", "audio", "tool", "other"]

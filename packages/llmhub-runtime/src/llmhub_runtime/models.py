@@ -75,13 +75,14 @@ class LLMMode(StrEnum):
     AUDIO = "audio"
     TOOL = "tool"
     OTHER = "other"
-    # Aliases (same values): iteration, JSON Schema and values are unchanged.
-    chat = "chat"
-    embedding = "embedding"
-    image = "image"
-    audio = "audio"
-    tool = "tool"
-    other = "other"
+
+
+# The earlier runtime's member names, as plain class attributes naming the same members: not
+# members themselves, so iteration, ``__members__``, the JSON Schema and error messages list each
+# mode once.
+for _mode in LLMMode:
+    setattr(LLMMode, _mode.value, _mode)
+del _mode
 
 
 class ConfigModel(BaseModel):
