@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from conftest import run
+from cli_helpers import run
 from llmhub_cli._boundary import CliError, report
 from llmhub_cli._output import Output
 from llmhub_cli.main import app

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
+from cli_helpers import run
 
 #: A spec as the earlier implementation documented them (its test fixtures have this shape).
 EARLIER = """\
