@@ -36,3 +36,23 @@ def test_model_params_are_patched_only_while_building() -> None:
     assert bindings.llama_model_default_params is Params
     with _model_params(package, use_extra_bufts=True):
         assert bindings.llama_model_default_params is Params
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_threads_sleep_unless_the_user_says_otherwise(given: str | None, expected: str) -> None:
+    """Before a backend is first imported, idle OpenMP threads are told to sleep, not spin."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given is not None:
+        env["OMP_WAIT_POLICY"] = given
+    code = (
+        "import os\n"
+        "from llmhub_local.runners._deps import import_optional\n"
+        "try:\n    import_optional('llama_cpp')\nexcept ImportError:\n    pass\n"
+        "print(os.environ.get('OMP_WAIT_POLICY'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected

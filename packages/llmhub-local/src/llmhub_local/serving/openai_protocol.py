@@ -211,8 +211,9 @@ def _kind(value: Any) -> str:
 class ToolPlan:
     """OpenAI tools turned into one JSON answer that a grammar constrains.
 
-    The model answers ``{"tool": name, "args": {...}, "id": "..."}`` (the strict format) or, when
-    ``tool_choice`` is ``auto``, may answer ``{"answer": "..."}`` with text instead.
+    The model answers ``{"tool": name, "args": {...}}`` (the strict format; the call id is the
+    server's to give, so the model spends no tokens on it) or, when ``tool_choice`` is ``auto``,
+    may answer ``{"answer": "..."}`` with text instead.
     """
 
     tools: tuple[dict[str, Any], ...]  # {"name", "description", "parameters"}
@@ -227,9 +228,8 @@ class ToolPlan:
                 "properties": {
                     "tool": {"type": "string", "enum": [tool["name"]]},
                     "args": tool["parameters"],
-                    "id": {"type": "string", "minLength": 1, "maxLength": 16},
                 },
-                "required": ["tool", "args", "id"],
+                "required": ["tool", "args"],
                 "additionalProperties": False,
             }
             for tool in self.tools
@@ -253,11 +253,11 @@ class ToolPlan:
             lines.append(f"- {tool['name']}: {tool['description'] or '(no description)'} Arguments: {params}")
         if self.allow_answer:
             lines.append(
-                'Answer with ONE JSON object: {"tool": <name>, "args": {...}, "id": <short id>} to call '
-                'a tool, or {"answer": <text>} when no tool is needed.'
+                'Answer with ONE JSON object: {"tool": <name>, "args": {...}} to call a tool, or '
+                '{"answer": <text>} when no tool is needed.'
             )
         else:
-            lines.append('Answer with ONE JSON object: {"tool": <name>, "args": {...}, "id": <short id>}.')
+            lines.append('Answer with ONE JSON object: {"tool": <name>, "args": {...}}.')
         return "\n".join(lines)
 
     def interpret(self, text: str) -> tuple[str | None, list[dict[str, Any]]]:
@@ -271,10 +271,9 @@ class ToolPlan:
             and isinstance(value.get("tool"), str)
             and isinstance(value.get("args"), dict)
         ):
-            call_id = value.get("id") if isinstance(value.get("id"), str) and value.get("id") else ""
             return None, [
                 {
-                    "id": f"call_{call_id or uuid.uuid4().hex[:12]}_{uuid.uuid4().hex[:6]}",
+                    "id": f"call_{uuid.uuid4().hex[:24]}",
                     "type": "function",
                     "function": {"name": value["tool"], "arguments": json.dumps(value["args"])},
                 }

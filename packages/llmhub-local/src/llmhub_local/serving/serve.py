@@ -20,20 +20,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["THREAD_ENVIRONMENT", "main", "prepare_environment", "run_server"]
-
-#: Set (unless the user set them) before a backend library loads in a server process. llama.cpp's
-#: CPU backend runs its threads with OpenMP; libgomp's default wait policy lets idle worker threads
-#: spin after every parallel region (each token), which on a busy machine steals the cores the
-#: working threads need: throughput collapsed under contention (bench/bench_local_server.py).
-#: PASSIVE makes them sleep. libgomp reads this once, when it loads - hence before any import.
-THREAD_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE"}
+__all__ = ["main", "prepare_environment", "run_server"]
 
 
 def prepare_environment() -> None:
-    """Apply :data:`THREAD_ENVIRONMENT` defaults (call before llama_cpp or torch is imported)."""
-    for name, value in THREAD_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+    """Set the OpenMP wait policy default before anything imports a backend (see
+    :data:`llmhub_local.runners._deps.THREAD_ENVIRONMENT`: idle OpenMP threads spinning between
+    tokens starve a busy machine)."""
+    from llmhub_local.runners._deps import prepare_thread_environment
+
+    prepare_thread_environment()
 
 
 def _parser() -> argparse.ArgumentParser:
