@@ -176,3 +176,23 @@ def test_llm_mode_accepts_the_earlier_member_names() -> None:
     assert LLMMode.tool is LLMMode.TOOL
     assert list(LLMMode.__members__) == ["CHAT", "EMBEDDING", "IMAGE", "AUDIO", "TOOL", "OTHER"]
     assert [m.value for m in LLMMode] == ["chat", "embedding", "image", "audio", "tool", "other"]
+
+
+def test_cost_low_with_a_cheap_comment_is_not_silent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only keys this format knows, so it loads; the comment shows the author meant the old reading.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "llmhub.spec.yaml").write_text(
+        "project: p\nproviders:\n  openai: {env_key: OPENAI_API_KEY}\nroles:\n"
+        "  llm.chat:\n    preferences:\n      cost: low  # prefer cheaper models\n"
+        "  llm.other:\n    preferences: {cost: low}  # quality first, price is no concern\n"
+    )
+    validate = run("spec", "validate")
+    assert validate.exit_code == 0, validate.output
+    assert "warning: llmhub.spec.yaml:7 roles.llm.chat.preferences.cost: 'low' means cost hardly matters" in (
+        validate.stderr
+    )
+    assert "llm.other" not in validate.stderr
+    generate = run("generate", "--dry-run", "-f", "json")
+    assert any("llmhub spec migrate" in w for w in json.loads(generate.stdout)["warnings"])
+    assert run("spec", "migrate").exit_code == 0  # the fix it points to
+    assert "warning" not in run("spec", "validate").stderr

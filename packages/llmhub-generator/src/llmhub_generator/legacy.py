@@ -9,7 +9,8 @@ spec loader names that command when it meets one of these keys.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,3 +70,61 @@ def uses_current_format(data: Mapping[str, Any]) -> bool:
     return any(
         key in _mapping(role) for role in _mapping(data.get("roles")).values() for key in _CURRENT_ROLE_KEYS
     )
+
+
+#: Words in a comment next to ``cost: low`` that show the earlier meaning ("keep costs low").
+_CHEAP_WORDS = re.compile(
+    r"cheap|budget|inexpensive|low[- ]cost|sav(e|ing)|minimi[sz]e|frugal", re.IGNORECASE
+)
+
+
+def _eol_comment(mapping: Any, key: str) -> str:
+    items = getattr(getattr(mapping, "ca", None), "items", {}).get(key)
+    token = items[2] if items and len(items) > 2 else None
+    return str(token.value).split("\n", 1)[0].strip() if token is not None else ""
+
+
+def _cost_entries(data: Any) -> Iterator[tuple[tuple[str, ...], Any, Any, str]]:
+    """(path, preferences mapping, its parent, its key in the parent) for every ``cost`` level."""
+    roles = data.get("roles") if isinstance(data, Mapping) else None
+    for name, role in (roles or {}).items() if isinstance(roles, Mapping) else ():
+        prefs = role.get("preferences") if isinstance(role, Mapping) else None
+        if isinstance(prefs, Mapping) and "cost" in prefs:
+            yield ("roles", str(name), "preferences", "cost"), prefs, role, "preferences"
+    defaults = data.get("defaults") if isinstance(data, Mapping) else None
+    if isinstance(defaults, Mapping):
+        prefs = defaults.get("preferences")
+        if isinstance(prefs, Mapping) and "cost" in prefs:
+            yield ("defaults", "preferences", "cost"), prefs, defaults, "preferences"
+
+
+def cost_comment_warnings(text: str, *, source: str) -> list[str]:
+    """Warnings for ``cost: low`` whose comment reads like the earlier meaning ("prefer cheaper").
+
+    Here ``cost: low`` means cost hardly matters; a spec carried over from the earlier format
+    with such a comment would silently choose the opposite of what its author wanted.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="rt").load(text)
+    except YAMLError:
+        return []  # the loader reports invalid YAML
+    warnings = []
+    for path, prefs, parent, key in _cost_entries(data):
+        if str(prefs.get("cost", "")).strip().lower() != "low":
+            continue
+        comment = _eol_comment(prefs, "cost") or _eol_comment(parent, key)
+        if not _CHEAP_WORDS.search(comment):
+            continue
+        try:
+            line = f":{prefs.lc.key('cost')[0] + 1}"
+        except (AttributeError, KeyError, TypeError):
+            line = ""
+        warnings.append(
+            f"{source}{line} {'.'.join(path)}: 'low' means cost hardly matters here, but its comment"
+            f" ({comment}) reads like the earlier format's 'keep costs low'; write 'cost: high' to"
+            f" prefer cheap models (`{MIGRATE_COMMAND}` rewrites specs of the earlier format)"
+        )
+    return warnings

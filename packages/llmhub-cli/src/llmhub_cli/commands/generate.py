@@ -112,6 +112,10 @@ def generate(
     explain_data = result.explain.to_dict()
     rows = summary_rows(result.config.meta, explain_data)
     warnings = list(result.warnings)
+    if loaded.document is not None:
+        from llmhub_generator.legacy import cost_comment_warnings
+
+        warnings.extend(cost_comment_warnings(loaded.document.text, source=loaded.source))
     from llmhub_catalog.freshness import staleness_warning
 
     stale = staleness_warning(result.explain.catalog_version or "")

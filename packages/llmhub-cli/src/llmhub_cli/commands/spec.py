@@ -81,6 +81,7 @@ def validate(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     from llmhub_cli._output import Output
     from llmhub_cli._project import display, project
     from llmhub_generator.errors import SpecError
+    from llmhub_generator.legacy import cost_comment_warnings
     from llmhub_generator.spec import load_spec
 
     out = Output(fmt)
@@ -99,9 +100,12 @@ def validate(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
             out.info(f"{path}: {len(problems)} problem(s)")
         raise typer.Exit(1) from None
     roles = len(loaded.spec.roles)
+    warnings = cost_comment_warnings(loaded.document.text if loaded.document else "", source=path)
     if out.is_json:
-        out.data({"source": path, "valid": True, "problems": [], "roles": roles})
+        out.data({"source": path, "valid": True, "problems": [], "warnings": warnings, "roles": roles})
     else:
+        for warning in warnings:
+            out.warn(warning)
         out.success(f"{path} is valid ({roles} role(s), {len(loaded.spec.providers)} provider(s))")
 
 
