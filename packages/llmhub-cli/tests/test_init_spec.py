@@ -102,6 +102,7 @@ def test_spec_validate_ok_json(project_dir: Path) -> None:
         "source": "llmhub.spec.yaml",
         "valid": True,
         "problems": [],
+        "warnings": [],
         "roles": 2,
     }
 
