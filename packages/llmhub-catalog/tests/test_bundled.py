@@ -234,6 +234,8 @@ def test_embedding_records_have_dimensions_and_cited_mteb_scores(catalog: Catalo
             assert 30 < score.score < 100
             assert score.citation.startswith("https://")
             assert score.date[:4].isdigit()
+    voyage = catalog.get("voyage/voyage-large-2-instruct").embedding  # a provider only litellm lists
+    assert voyage is not None and voyage.mteb["en"].citation.startswith("https://")
     large = catalog.get("openai/text-embedding-3-large").embedding
     assert large is not None
     assert large.shortenable

@@ -48,6 +48,7 @@ def models_dev() -> dict[str, Any]:
             _model("gpt-9-2026-05-01", cost={"input": 2.0, "output": 8.0}),
             _model("gpt-old", cost={"input": 10.0, "output": 30.0}),
             _model("gpt-9-luna", cost={"input": 0.2, "output": 1.2}),
+            _model("gpt-9-mini", reasoning=True, cost={"input": 0.5, "output": 2.0}),
         ),
         "azure": _provider(
             "azure",
@@ -58,6 +59,7 @@ def models_dev() -> dict[str, Any]:
         "openrouter": _provider(
             "openrouter",
             _model("openai/gpt-9", cost={"input": 2.0, "output": 8.0}),
+            _model("openai/gpt-9-mini", reasoning=True, cost={"input": 0.5, "output": 2.0}),
             _model("meta/free-llama:free", cost={"input": 0, "output": 0}),
             _model("meta/paid-llama", cost={"input": 0, "output": 0}),
         ),
@@ -94,6 +96,13 @@ def litellm() -> dict[str, Any]:
             "supports_reasoning": True,
             "supports_none_reasoning_effort": True,
             "supports_xhigh_reasoning_effort": True,
+        },
+        "gpt-9-mini": {
+            "litellm_provider": "openai",
+            "mode": "chat",
+            "supports_reasoning": True,
+            "thinking_always_on": True,
+            "reasoning_effort_levels": ["high", "low"],
         },
         "gpt-old": {
             "litellm_provider": "openai",
@@ -316,6 +325,12 @@ def test_reasoning_mode_from_source_then_table(models_dev: Any, litellm: Any, ge
     gpt = rows["openai/gpt-9"]["capabilities"]
     assert gpt["reasoning_mode"] == "optional"  # litellm: the model accepts effort "none"
     assert gpt["reasoning_efforts"] == ["none", "low", "medium", "high", "xhigh"]
+    # A reseller copy nobody describes takes the first party's mode, with that provenance.
+    mini = rows["openrouter/openai/gpt-9-mini"]
+    assert rows["openai/gpt-9-mini"]["capabilities"]["reasoning_mode"] == "always"
+    assert mini["capabilities"]["reasoning_mode"] == "always"
+    assert mini["capabilities"]["reasoning_efforts"] == ["low", "high"]
+    assert mini["provenance"]["capabilities.reasoning_mode"] == "litellm"
     claude = rows["anthropic/claude-test-5"]
     assert claude["capabilities"]["reasoning_mode"] is None  # no source, no table pattern
     assert rows["openai/gpt-old"]["capabilities"]["reasoning_mode"] == "none"
