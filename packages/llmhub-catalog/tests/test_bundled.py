@@ -235,7 +235,8 @@ def test_embedding_records_have_dimensions_and_cited_mteb_scores(catalog: Catalo
             assert score.citation.startswith("https://")
             assert score.date[:4].isdigit()
     voyage = catalog.get("voyage/voyage-large-2-instruct").embedding  # a provider only litellm lists
-    assert voyage is not None and voyage.mteb["en"].citation.startswith("https://")
+    assert voyage is not None
+    assert voyage.mteb["en"].citation.startswith("https://")
     large = catalog.get("openai/text-embedding-3-large").embedding
     assert large is not None
     assert large.shortenable
