@@ -32,14 +32,14 @@ Patterns are ``provider`` or ``provider/model`` with shell-style wildcards (``op
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from llmhub_catalog.models import ModelRecord
 from llmhub_generator.facts import is_unstable_id
 from llmhub_generator.needs import RoleNeed
 
-__all__ = ["FILTERS", "Filter", "FilterStep", "apply_filters", "matches_pattern"]
+__all__ = ["FILTERS", "Filter", "FilterStep", "KindIndex", "apply_filters", "matches_pattern"]
 
 
 @dataclass(frozen=True)
@@ -194,17 +194,38 @@ FILTERS: tuple[Filter, ...] = (
 )
 
 
+#: Records grouped by kind, then by any-llm provider (see ``CatalogView.by_kind``).
+KindIndex = Mapping[str, Mapping[str, Sequence[ModelRecord]]]
+
+
 def apply_filters(
-    records: Sequence[ModelRecord], need: RoleNeed, available: Collection[str] | None
+    records: Sequence[ModelRecord],
+    need: RoleNeed,
+    available: Collection[str] | None,
+    *,
+    index: KindIndex | None = None,
 ) -> tuple[list[ModelRecord], list[FilterStep]]:
     """Apply :data:`FILTERS` in order; returns the survivors and what each filter did.
 
     ``available`` is the set of providers whose key is set (``None``: do not filter on it).
-    Filters that do not apply to the role are skipped and not reported.
+    Filters that do not apply to the role are skipped and not reported. ``index`` (the same
+    ``records`` grouped by kind and provider) answers the first two filters, kind and providers,
+    without visiting every record; the steps reported are the same.
     """
-    current = list(records)
     steps: list[FilterStep] = []
-    for flt in FILTERS:
+    filters: Sequence[Filter] = FILTERS
+    if index is not None:
+        by_provider = index.get(need.catalog_kind, {})
+        kind_count = sum(len(group) for group in by_provider.values())
+        steps.append(FilterStep("kind", FILTERS[0].describe(need), len(records), kind_count))
+        current = sorted(
+            (r for provider in set(need.providers) for r in by_provider.get(provider, ())), key=lambda r: r.id
+        )
+        steps.append(FilterStep("providers", FILTERS[1].describe(need), kind_count, len(current)))
+        filters = FILTERS[2:]
+    else:
+        current = list(records)
+    for flt in filters:
         if not flt.applies(need, available):
             continue
         kept = [r for r in current if flt.keep(r, need, available)]

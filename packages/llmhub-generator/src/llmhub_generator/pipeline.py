@@ -19,7 +19,7 @@ from llmhub_catalog.models import ModelRecord
 from llmhub_generator.emitter import emit_yaml, finalize_meta, runtime_data, target_facts
 from llmhub_generator.errors import UnfillableRoleError
 from llmhub_generator.explain import Explanation, RoleExplanation, candidate_row, pick_explanation
-from llmhub_generator.facts import candidate_facts, quality_category
+from llmhub_generator.facts import CandidateFacts, candidate_facts, quality_category
 from llmhub_generator.filters import FilterStep
 from llmhub_generator.interpret import HeuristicInterpreter, NeedsInterpreter
 from llmhub_generator.needs import RoleNeed
@@ -126,6 +126,7 @@ def generate(
     used: list[str] = []
     api_bases: dict[str, str] = {}
 
+    facts_cache = _FactsCache()
     for role_name in sorted(the_spec.roles):
         need = interpreter.interpret(the_spec, role_name)
         needs[role_name] = need
@@ -141,7 +142,7 @@ def generate(
         if alias_step is not None:
             steps = [*steps, alias_step]
         measure = quality_category(relaxed, survivors)
-        ranker = Ranker([candidate_facts(r, relaxed, measure) for r in survivors], relaxed)
+        ranker = Ranker([facts_cache.get(r, relaxed, measure) for r in survivors], relaxed)
         weights = weights_for(relaxed.quality, relaxed.cost, relaxed.latency)
         ranked = ranker.rank(weights)
         selection = select(relaxed, ranked, view, measure)
@@ -332,6 +333,28 @@ def _rationale(need: RoleNeed, selection: Selection, candidates: int, measure: s
     )
 
 
+class _FactsCache:
+    """Candidate facts shared by roles that judge a model the same way (one generation only)."""
+
+    def __init__(self) -> None:
+        self._facts: dict[tuple[Any, ...], CandidateFacts] = {}
+
+    def get(self, record: ModelRecord, need: RoleNeed, measure: str) -> CandidateFacts:
+        # Everything candidate_facts reads from the need is in the key.
+        key = (
+            record.id,
+            measure,
+            need.latency,
+            repr(need.params.get("max_tokens")),
+            repr(need.params.get("reasoning_effort")),
+            need.preferred_providers,
+        )
+        found = self._facts.get(key)
+        if found is None:
+            found = self._facts[key] = candidate_facts(record, need, measure)
+        return found
+
+
 def _collapse_aliases(records: list[ModelRecord]) -> tuple[list[ModelRecord], FilterStep | None]:
     """Drop aliases (``alias_of``) whose target is itself a candidate: the dated id is preferred."""
     ids = {r.id for r in records}
@@ -382,13 +405,14 @@ def _flips(need: RoleNeed, ranker: Ranker, selection: Selection) -> tuple[str, .
         return ()
     out = []
     levels = {"quality": need.quality, "cost": need.cost, "latency": need.latency}
+    facts = ranker.facts
     for name in ("quality", "cost", "latency"):
         for level in Level:
             if level is levels[name]:
                 continue
             changed = {**levels, name: level}
-            order = ranker.order(weights_for(changed["quality"], changed["cost"], changed["latency"]))
-            best = next(f for f in order if dominated_by(f, order) is None)
+            weights = weights_for(changed["quality"], changed["cost"], changed["latency"])
+            best = ranker.best(weights, lambda f: dominated_by(f, facts) is None)
             if best.record.id != current.id and not same_model(best.record, current):
                 out.append(
                     f"{name}: {levels[name].value} -> {level.value} would pick "

@@ -74,7 +74,7 @@ def filter_with_relaxation(
     relaxations: list[Relaxation] = []
     current = need
     for _ in range(MAX_STEPS):
-        survivors, steps = apply_filters(view.records, current, available)
+        survivors, steps = apply_filters(view.records, current, available, index=view.by_kind)
         if survivors:
             return survivors, steps, current, relaxations
         emptied = next(step for step in steps if step.after == 0)

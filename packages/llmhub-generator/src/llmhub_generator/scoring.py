@@ -47,7 +47,7 @@ never makes it slower (tested as properties).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from llmhub_catalog.models import ModelRecord
@@ -229,24 +229,44 @@ class Ranker:
         """Candidates best first under ``weights``."""
         return sorted(_score(self._bases, self._need, weights), key=Score.sort_key)
 
-    def order(self, weights: Weights) -> list[CandidateFacts]:
-        """The candidates' facts best first under ``weights``, without building scores (what-if
-        analysis ranks the same candidates many times)."""
+    @property
+    def facts(self) -> list[CandidateFacts]:
+        """The candidates' facts, in the order given."""
+        return [b.facts for b in self._bases]
+
+    def _keyed(self, weights: Weights) -> list[tuple[tuple[int, float, str], CandidateFacts]]:
         any_rated = any(b.facts.quality.rated for b in self._bases)
         demote = any_rated and weights.quality >= QUALITY_WEIGHTS[Level.MEDIUM]
         wq, wc, wl = weights.quality, weights.cost, weights.latency
-        keyed = [
+        return [
             (
-                (1 if demote and not b.facts.quality.rated else 0)
-                + (2 if b.facts.latency.budget_risk else 0),
-                -round(wq * b.q - wc * b.doublings - wl * b.facts.latency.units + b.fit, 6),
-                b.facts.record.id,
+                (
+                    (1 if demote and not b.facts.quality.rated else 0)
+                    + (2 if b.facts.latency.budget_risk else 0),
+                    -round(wq * b.q - wc * b.doublings - wl * b.facts.latency.units + b.fit, 6),
+                    b.facts.record.id,
+                ),
                 b.facts,
             )
             for b in self._bases
         ]
-        keyed.sort(key=lambda k: k[:3])
-        return [k[3] for k in keyed]
+
+    def order(self, weights: Weights) -> list[CandidateFacts]:
+        """The candidates' facts best first under ``weights``, without building scores (what-if
+        analysis ranks the same candidates many times)."""
+        keyed = self._keyed(weights)
+        keyed.sort(key=lambda k: k[0])
+        return [facts for _, facts in keyed]
+
+    def best(self, weights: Weights, acceptable: Callable[[CandidateFacts], bool]) -> CandidateFacts:
+        """The first candidate of :meth:`order` that ``acceptable`` accepts; usually the very
+        first, found in one pass instead of a sort."""
+        keyed = self._keyed(weights)
+        top = min(keyed, key=lambda k: k[0])[1]
+        if acceptable(top):
+            return top
+        keyed.sort(key=lambda k: k[0])
+        return next(facts for _, facts in keyed if acceptable(facts))
 
 
 def rank(candidates: Sequence[CandidateFacts], need: RoleNeed) -> list[Score]:

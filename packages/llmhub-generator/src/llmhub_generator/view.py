@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 from llmhub_catalog.models import ModelRecord
@@ -51,6 +52,14 @@ class CatalogView:
     sha256: str
     top_rating: dict[str, float] = field(default_factory=dict)
     parts: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def by_kind(self) -> dict[str, dict[str, list[ModelRecord]]]:
+        """Records grouped by kind, then by any-llm provider (each group sorted by id)."""
+        index: dict[str, dict[str, list[ModelRecord]]] = {}
+        for record in self.records:
+            index.setdefault(str(record.kind), {}).setdefault(record.provider, []).append(record)
+        return index
 
     def find(self, provider: str, model: str) -> ModelRecord | None:
         """The record for ``provider``/``model``, if the catalog has it."""
