@@ -26,7 +26,8 @@ Variants (all send the same model, messages, ``temperature`` and ``max_tokens``;
                  client, and so a new HTTP connection, on every call, so it runs N/10 calls.
     Streaming rows time a whole stream, from the call until the last chunk has been consumed
     (``hub.stream_completion`` / ``astream_completion`` vs the AnyLLM instance's stream vs the raw
-    openai stream).
+    openai stream). The hub asks for usage on streams by default, so the baselines ask for it too
+    (``stream_options={"include_usage": True}``): every variant receives the same chunks.
 
 Method
     Every variant is warmed up first (clients built, connections open, code paths hot). Then the
@@ -76,6 +77,7 @@ ANYLLM_MESSAGES: list[dict[str, Any] | ChatCompletionMessage] = [{"role": "user"
 OPENAI_MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "ping"}]
 TEMPERATURE = 0.0
 MAX_TOKENS = 16
+USAGE: dict[str, bool] = {"include_usage": True}  # what the hub asks for on streams by default
 MODULE_LEVEL_DIVISOR = 10
 
 # Runs in the server process: start the fake server, print its URL, serve until stdin closes.
@@ -273,7 +275,12 @@ def sync_groups(base_url: str, config: Path) -> tuple[list[Variant], list[Varian
     def anyllm_stream() -> object:
         count = 0
         for _ in llm.completion(
-            model=MODEL, messages=ANYLLM_MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS, stream=True
+            model=MODEL,
+            messages=ANYLLM_MESSAGES,
+            temperature=TEMPERATURE,
+            max_tokens=MAX_TOKENS,
+            stream=True,
+            stream_options=USAGE,
         ):
             count += 1
         return count
@@ -286,6 +293,7 @@ def sync_groups(base_url: str, config: Path) -> tuple[list[Variant], list[Varian
             temperature=TEMPERATURE,
             max_tokens=MAX_TOKENS,
             stream=True,
+            stream_options=USAGE,
         ):
             count += 1
         return count
@@ -355,7 +363,12 @@ async def async_groups(base_url: str, config: Path) -> tuple[list[Variant], list
     async def anyllm_stream() -> object:
         count = 0
         stream = await llm.acompletion(
-            model=MODEL, messages=ANYLLM_MESSAGES, temperature=TEMPERATURE, max_tokens=MAX_TOKENS, stream=True
+            model=MODEL,
+            messages=ANYLLM_MESSAGES,
+            temperature=TEMPERATURE,
+            max_tokens=MAX_TOKENS,
+            stream=True,
+            stream_options=USAGE,
         )
         async for _ in stream:
             count += 1
@@ -369,6 +382,7 @@ async def async_groups(base_url: str, config: Path) -> tuple[list[Variant], list
             temperature=TEMPERATURE,
             max_tokens=MAX_TOKENS,
             stream=True,
+            stream_options=USAGE,
         )
         async for _ in stream:
             count += 1

@@ -9,8 +9,11 @@ exactly the same any-llm code path and differ only by the hub:
   loop, no hooks; and once with both hooks set);
 * a reused ``AnyLLM`` instance's ``acompletion`` / ``completion`` with the same params.
 
-Prints the median per-call time of each (20 rounds of 500 calls, interleaved) and the
-difference = the hub's overhead. Never asserts.
+Prints the median per-call time of each (20 rounds of 500 calls, interleaved), the difference
+(the hub's overhead in microseconds) and the ratio hub / AnyLLM instance. With the transport
+stubbed the denominator is only any-llm's own per-call work (~100 us), so this ratio is a strict
+upper bound of the end-to-end one; ``bench_runtime_calls.py`` measures that over loopback HTTP
+(target <= 1.05). Never asserts.
 
 Run: ``uv run --all-packages --group dev python bench/bench_runtime_overhead.py``
 """
@@ -134,7 +137,11 @@ def main() -> None:
     ):
         print(f"{label}:")
         for name, us in table.items():
-            extra = "" if name == base else f"   hub overhead {us - table[base]:+6.1f} us"
+            extra = (
+                ""
+                if name == base
+                else f"   hub overhead {us - table[base]:+6.1f} us, ratio {us / table[base]:.3f}x"
+            )
             print(f"  {name:34s} {us:8.1f} us/call{extra}")
 
 

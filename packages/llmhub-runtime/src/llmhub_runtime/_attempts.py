@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
 
 from llmhub_runtime._breaker import Breaker, TargetKey
 from llmhub_runtime._retry import Verdict, classify, retry_after_seconds
@@ -29,9 +28,8 @@ def target_key(target: ResolvedCall) -> TargetKey:
     return (target.provider, target.model, target.api_base)
 
 
-@dataclass(frozen=True, slots=True)
 class Attempt:
-    """The next request to send.
+    """The next request to send (a plain slotted class: one is built per call, so it is cheap).
 
     Attributes:
         target: Where it goes.
@@ -40,14 +38,30 @@ class Attempt:
         circuit: The target's breaker state for this attempt (``closed`` or ``half_open``).
     """
 
-    target: ResolvedCall
-    number: int
-    delay: float
-    circuit: str
+    __slots__ = ("circuit", "delay", "number", "target")
+
+    def __init__(self, target: ResolvedCall, number: int, delay: float, circuit: str) -> None:
+        self.target = target
+        self.number = number
+        self.delay = delay
+        self.circuit = circuit
 
 
 class AttemptPlan:
     """The attempts of one call (not thread-safe: one plan per call)."""
+
+    __slots__ = (
+        "_breaker",
+        "_delay",
+        "_failures",
+        "_final",
+        "_index",
+        "_number",
+        "_retries",
+        "_role",
+        "_settings",
+        "_targets",
+    )
 
     def __init__(
         self, role: str, targets: tuple[ResolvedCall, ...], breaker: Breaker, settings: ResilienceConfig

@@ -264,8 +264,6 @@ class LLMHub:
         input: str | list[str] | None = None,
     ) -> Any:
         """Make one (non-streamed) call: attempts until one succeeds or the plan gives up."""
-        from llmhub_runtime._usage import cost_of, usage_of
-
         plan = self._plan(resolved)
         while True:
             attempt = plan.next()
@@ -281,6 +279,8 @@ class LLMHub:
                 continue
             circuit = plan.succeeded(attempt)
             if context is not None and self.on_after_call is not None:
+                from llmhub_runtime._usage import cost_of, usage_of
+
                 usage = usage_of(response)
                 self._fire_after(
                     make_result(
@@ -398,9 +398,14 @@ class LLMHub:
     # ------------------------------------------------------------------ internals
 
     def _plan(self, resolved: ResolvedCall) -> AttemptPlan:
-        from llmhub_runtime._attempts import AttemptPlan
-
-        return AttemptPlan(resolved.role, resolved.targets(), self._breaker, self._config.resilience)
+        plan_class = _LAZY.get("AttemptPlan")
+        if plan_class is None:
+            _load_call_modules()
+            plan_class = _LAZY["AttemptPlan"]
+        return cast(
+            "AttemptPlan",
+            plan_class(resolved.role, resolved.targets(), self._breaker, self._config.resilience),
+        )
 
     def _failed(
         self,
@@ -523,6 +528,16 @@ class LLMHub:
                 hook(result)
             except Exception:
                 logger.exception("on_after_call hook raised; the call's own outcome is kept")
+
+
+#: Classes of the modules a call needs (they import any-llm), loaded by the first call.
+_LAZY: dict[str, Any] = {}
+
+
+def _load_call_modules() -> None:
+    from llmhub_runtime._attempts import AttemptPlan
+
+    _LAZY["AttemptPlan"] = AttemptPlan
 
 
 class _Stopped(BaseException):

@@ -92,7 +92,9 @@ class FakeOpenAIServer:
             raise RuntimeError("FakeOpenAIServer is already running")
         quiet_scripted_cuts()
         family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio switches Nagle off (TCP_NODELAY) only on sockets that say they
+        # are TCP; with Nagle on, a response sent in two writes waits ~40 ms for a delayed ACK.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self._host, self._requested_port))
@@ -384,6 +386,10 @@ def _protocol_for(state: AppState) -> type[H11Protocol]:
 
     class CountingH11Protocol(H11Protocol):
         def connection_made(self, transport: Any) -> None:
+            raw = transport.get_extra_info("socket")
+            if raw is not None:
+                with contextlib.suppress(OSError):
+                    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             super().connection_made(transport)
             peer = transport.get_extra_info("peername")
             self._llmhub_peer = (str(peer[0]), int(peer[1])) if peer else ("", 0)
