@@ -21,7 +21,9 @@ Part 1 - cold start (fresh interpreter per run)
     start-up cost over any-llm's.
 
     Targets (printed as PASS/MISS, never asserted): import llmhub_runtime / import any_llm <= 1.10
-    (in-process), and the same bound on the first-call path.
+    (in-process), and the same bound on the first-call path; cold ``LLMHub(config_path)`` / bare
+    ``import llmhub_runtime`` <= 1.3 (wall: a process that builds a hub against one that only
+    imports the package), with ``from llmhub_runtime import LLMHub`` shown as a second baseline.
 
 Part 2 - installed size of the runtime's dependency closure
     Builds the ``llmhub-runtime`` wheel (``uv build --package llmhub-runtime --wheel``), installs it
@@ -61,6 +63,7 @@ MODEL = "bench-model"
 ENV_KEY = "LLMHUB_BENCH_OPENAI_KEY"
 DUMMY_KEY = "sk-bench-0000000000000000"
 TARGET = 1.10
+CONSTRUCT_TARGET = 1.3
 
 # Each case prints the in-process time (ns) of its measured statements. sys.argv = [-c, config, url].
 _T0 = "import time\nt0 = time.perf_counter_ns()\n"
@@ -70,6 +73,10 @@ CASES: dict[str, tuple[str, str]] = {
     "pass": ("python -c pass", "pass\n"),
     "any_llm": ("import any_llm", _T0 + "import any_llm\n" + _T1),
     "runtime": ("import llmhub_runtime", _T0 + "import llmhub_runtime\n" + _T1),
+    "runtime_class": (
+        "from llmhub_runtime import LLMHub",
+        _T0 + "from llmhub_runtime import LLMHub\n" + _T1,
+    ),
     "runtime_config": (
         "import llmhub_runtime + LLMHub(config_path)",
         _T0 + "import sys\nimport llmhub_runtime\nllmhub_runtime.LLMHub(config_path=sys.argv[1])\n" + _T1,
@@ -229,6 +236,20 @@ def cold_start(runs: int) -> list[tuple[str, float, float]]:
 
     ratio("runtime", "any_llm", "import llmhub_runtime / import any_llm", TARGET)
     ratio("runtime_config", "any_llm", "import + LLMHub(config) / import any_llm", None)
+    # Issue 12's target: constructing a hub from a file costs little over importing the runtime
+    # (it used to import any-llm to check provider ids: about 7x). Wall time (a service's cold
+    # start, interpreter included) is the measure here; in-process, the bare import loads only the
+    # error classes, so that ratio mostly shows what pydantic and ruamel.yaml cost.
+    value = cases["runtime_config"].wall_ms / cases["runtime"].wall_ms
+    outcomes.append(("cold LLMHub(config_path) / import llmhub_runtime (wall)", value, CONSTRUCT_TARGET))
+    print(
+        f"  {'cold LLMHub(config_path) / import llmhub_runtime':<50} "
+        f"{ms('runtime_config') / ms('runtime'):6.3f}  [{value:6.3f}]"
+        f"  target (wall) <= {CONSTRUCT_TARGET:.2f}  {'PASS' if value <= CONSTRUCT_TARGET else 'MISS'}"
+    )
+    ratio(
+        "runtime_config", "runtime_class", "LLMHub(config) + import / from llmhub_runtime import LLMHub", None
+    )
     ratio("runtime_call", "any_llm_call", "first call: llmhub / any_llm", TARGET)
     loaded = " ".join(loaded_after_import(env)) or "(none of those listed)"
     print(f"  modules loaded by `import llmhub_runtime`: {loaded}")
