@@ -77,7 +77,8 @@ ANYLLM_MESSAGES: list[dict[str, Any] | ChatCompletionMessage] = [{"role": "user"
 OPENAI_MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "ping"}]
 TEMPERATURE = 0.0
 MAX_TOKENS = 16
-USAGE: dict[str, bool] = {"include_usage": True}  # what the hub asks for on streams by default
+# What the hub asks for on streams by default (typed Any: any-llm and openai type it differently).
+USAGE: Any = {"include_usage": True}
 MODULE_LEVEL_DIVISOR = 10
 
 # Runs in the server process: start the fake server, print its URL, serve until stdin closes.
