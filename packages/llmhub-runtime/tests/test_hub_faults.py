@@ -453,3 +453,27 @@ def test_usage_cost_and_answering_model(faults: Faults) -> None:
         assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (3, 4)
         assert result.cost == pytest.approx((3 * 2.0 + 4 * 8.0) / 1_000_000)
     assert faults.server.model_requests()[-1].body["stream_options"] == {"include_usage": True}
+
+
+def test_a_probe_stream_abandoned_by_its_reader_does_not_block_the_breaker(faults: Faults) -> None:
+    hub = faults.hub(
+        role={"fallbacks": []},
+        resilience={"max_retries": 0, "circuit_breaker": {"failure_threshold": 1, "cooldown": 0.2}},
+    )
+    faults.server.fail_next(500, model="primary")
+    with pytest.raises(Exception, match="scripted"):
+        faults.complete(hub)
+    time.sleep(0.25)  # the cooldown passes: the next call is the half-open probe
+    if faults.api == "sync":
+        stream = hub.stream_completion("chat", user("a b c"))
+        next(stream)
+        stream.close()  # type: ignore[attr-defined]
+    else:
+
+        async def read_one() -> None:
+            stream = hub.astream_completion("chat", user("a b c"))
+            await anext(stream)
+            await stream.aclose()  # type: ignore[attr-defined]
+
+        asyncio.run(read_one())
+    assert faults.complete(hub).model == "primary"  # another probe was allowed through

@@ -157,6 +157,10 @@ class AttemptPlan:
             self._log(target, exc, "trying the next target")
         return circuit, None
 
+    def abandoned(self, attempt: Attempt) -> None:
+        """The caller stopped reading a stream: no verdict on the target (a probe may be retried)."""
+        self._breaker.release(target_key(attempt.target))
+
     def interrupted(self, attempt: Attempt, exc: BaseException, record: BaseException) -> str:
         """Record a stream broken mid-answer that will not be replayed; returns the breaker state.
 

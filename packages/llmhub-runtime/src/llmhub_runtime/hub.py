@@ -277,6 +277,9 @@ class LLMHub:
             except Exception as exc:  # noqa: BLE001 - the plan raises what is not retried
                 self._failed(plan, attempt, context, started, exc)
                 continue
+            except asyncio.CancelledError:
+                plan.abandoned(attempt)  # the caller gave up: no verdict on the target
+                raise
             circuit = plan.succeeded(attempt)
             if context is not None and self.on_after_call is not None:
                 from llmhub_runtime._usage import cost_of, usage_of
@@ -327,6 +330,10 @@ class LLMHub:
                 await aclose_quietly(iterator)
                 self._failed(plan, attempt, context, started, exc, stream=True)
                 continue
+            except asyncio.CancelledError:
+                await aclose_quietly(iterator)
+                plan.abandoned(attempt)
+                raise
             if reset is not None:
                 yield reset
                 reset = None
@@ -348,7 +355,11 @@ class LLMHub:
             finally:
                 await aclose_quietly(iterator)
                 if outcome is None or outcome is _STOPPED:
-                    circuit = plan.succeeded(attempt) if outcome is None else attempt.circuit
+                    if outcome is None:
+                        circuit = plan.succeeded(attempt)
+                    else:
+                        plan.abandoned(attempt)
+                        circuit = attempt.circuit
                     if context is not None and self.on_after_call is not None:
                         self._fire_after(
                             make_result(
