@@ -163,7 +163,7 @@ def _render_candidates(console: Console, role: Mapping[str, Any]) -> None:
         rating = "unrated" if row.get("rating") is None else f"{row['rating']:.0f}"
         if row.get("tied_with_best"):
             rating += "="
-        win = "-" if row.get("win_rate") is None else f"{row['win_rate']:.2f}"
+        win = "-" if row.get("win_rate") is None else f"{row['win_rate'] / 2:.2f}"
         price = "?" if row.get("price") is None else f"{row['price']:.3g}"
         table.add_row(
             str(row["rank"]),
@@ -180,7 +180,7 @@ def _render_candidates(console: Console, role: Mapping[str, Any]) -> None:
         )
     console.print(table)
     console.print(
-        "  (rating: = tied with the best; win: expected win rate vs the best, doubled; "
+        "  (rating: = tied with the best (counts as win 0.50); win: expected win rate vs the best; "
         "price: doublings above the cheapest; all scores in Arena points)"
     )
 

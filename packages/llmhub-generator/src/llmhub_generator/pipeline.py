@@ -385,7 +385,7 @@ def _runner_up(selection: Selection, ranked: list[Score]) -> tuple[dict[str, Any
             more = f" and {len(tied) - 5} more" if len(tied) > 5 else ""
             ties = (
                 f"tied on quality (95% intervals overlap the best) with {', '.join(tied[:5])}{more}; "
-                "broken by price, latency and fit (utility), then catalog id"
+                "broken by price, latency and fit (utility), then the higher point rating, then catalog id"
             )
     if runner is None:
         return None, ties

@@ -10,8 +10,9 @@ Embedding roles use the MTEB average: ``Q = 10 (score - best)`` (one MTEB point 
 An *unrated* candidate gets the lowest ``Q`` of the rated ones (or 0 when none is rated), and
 for ``quality: medium|high`` roles ranks after every rated candidate.
 
-**Rank groups.** Candidates are sorted by group, then utility: group 0 is the normal case;
-unrated candidates (when the role's quality is medium or high and some candidate is rated) add 1;
+**Rank groups.** Candidates are sorted by group, then utility, then the higher point rating,
+then catalog id. Group 0 is the normal case; unrated candidates (when the role's quality is
+medium or high and some candidate is rated) add 1;
 a *budget risk* (an always-reasoning model on a role whose ``max_tokens`` it may use up, see
 :mod:`llmhub_generator.facts`) adds 2, so such a model is used only when nothing else qualifies.
 
@@ -136,9 +137,10 @@ class Score:
         """The candidate's catalog record."""
         return self.facts.record
 
-    def sort_key(self) -> tuple[int, float, str]:
-        """Best first: group, then utility, then catalog id (deterministic ties)."""
-        return (self.group, -round(self.total, 6), self.facts.record.id)
+    def sort_key(self) -> tuple[int, float, float, str]:
+        """Best first: group, then utility, then the higher point rating (a tie on utility
+        between candidates tied on quality goes to the better-rated one), then catalog id."""
+        return (self.group, -round(self.total, 6), _rating_key(self.facts), self.facts.record.id)
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,11 @@ def _bases(candidates: Sequence[CandidateFacts], need: RoleNeed) -> list[_Base]:
     return out
 
 
+def _rating_key(c: CandidateFacts) -> float:
+    value = c.quality.value
+    return math.inf if value is None else -value
+
+
 def _fit(c: CandidateFacts, need: RoleNeed) -> float:
     preferred = PREFERRED_PROVIDER_POINTS / (c.preference_rank + 1) if need.preferred_providers else 0.0
     if c.preference_rank >= len(need.preferred_providers):
@@ -234,7 +241,7 @@ class Ranker:
         """The candidates' facts, in the order given."""
         return [b.facts for b in self._bases]
 
-    def _keyed(self, weights: Weights) -> list[tuple[tuple[int, float, str], CandidateFacts]]:
+    def _keyed(self, weights: Weights) -> list[tuple[tuple[int, float, float, str], CandidateFacts]]:
         any_rated = any(b.facts.quality.rated for b in self._bases)
         demote = any_rated and weights.quality >= QUALITY_WEIGHTS[Level.MEDIUM]
         wq, wc, wl = weights.quality, weights.cost, weights.latency
@@ -244,6 +251,7 @@ class Ranker:
                     (1 if demote and not b.facts.quality.rated else 0)
                     + (2 if b.facts.latency.budget_risk else 0),
                     -round(wq * b.q - wc * b.doublings - wl * b.facts.latency.units + b.fit, 6),
+                    _rating_key(b.facts),
                     b.facts.record.id,
                 ),
                 b.facts,
