@@ -13,9 +13,6 @@ from llmhub_catalog import (
     SourceError,
     StaticSource,
     load_catalog,
-    register_source,
-    registered_sources,
-    unregister_source,
 )
 from llmhub_catalog.overrides import bundled_overrides
 from llmhub_catalog.providers import catalog_provider_ids
@@ -117,17 +114,15 @@ def test_extra_source_adds_models() -> None:
     assert catalog.fingerprint != catalog.sha256
 
 
-def test_registry() -> None:
+def test_extra_sources_are_passed_per_call_only() -> None:
+    # No global registry: a source given to one call does not leak into the next.
     source = StaticSource("test-source", [LOCAL_MODEL])
-    register_source(source)
-    try:
-        assert source in registered_sources()
-        assert "llamacpp/smollm2-135m-instruct" in load_catalog("bundled")
-    finally:
-        assert unregister_source("test-source")
-    assert "llamacpp/smollm2-135m-instruct" not in load_catalog("bundled")
-    with pytest.raises(TypeError):
-        register_source(object())  # type: ignore[arg-type]
+    assert "llamacpp/smollm2-135m-instruct" in load_catalog("bundled", extra_sources=[source])
+    default = load_catalog("bundled", overrides=False)
+    assert "llamacpp/smollm2-135m-instruct" not in default
+    assert default.fingerprint_parts == {"snapshot": default.sha256}
+    with pytest.raises(TypeError, match="is not a ModelSource"):
+        load_catalog("bundled", extra_sources=[object()])  # type: ignore[list-item]
 
 
 class _Broken:

@@ -52,7 +52,7 @@ def _reuse_catalog(monkeypatch: pytest.MonkeyPatch, bundled_catalog: object) -> 
 
     def load(*args: object, **kwargs: object) -> object:
         extra = kwargs.get("extra_sources")
-        if extra is not None:  # local models asked for: the bundled data plus those sources
+        if extra:  # extra sources (local models) asked for: the bundled data plus those sources
             return real("bundled", overrides=False, extra_sources=extra)  # type: ignore[arg-type]
         return bundled_catalog
 

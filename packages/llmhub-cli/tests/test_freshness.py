@@ -1,22 +1,22 @@
 """One freshness rule for `generate --check`, `runtime diff` and `doctor`, naming what changed.
 
-Local models reach the catalog as an extra source named ``llmhub-local`` (llmhub-local registers
-one); here a real :class:`llmhub_catalog.StaticSource` under that name plays its part, so these
-tests run without llmhub-local installed.
+Local models reach the catalog as an extra source named ``llmhub-local`` (the CLI passes
+llmhub-local's ``LocalModelsSource`` to ``load_catalog(extra_sources=...)`` when the spec enables
+llamacpp); here a real :class:`llmhub_catalog.StaticSource` under that name plays its part, so
+these tests run without llmhub-local installed.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cli_helpers import run
-from llmhub_catalog import StaticSource, register_source, unregister_source
+from llmhub_catalog import StaticSource
+from llmhub_cli import _freshness
 
 SPEC = """\
 project: offline-notes
@@ -45,21 +45,33 @@ def _model(name: str, port: int = 8080) -> dict[str, object]:
     }
 
 
+class _LocalModels:
+    """Stands in for llmhub-local's registry: the models the CLI's local source contributes."""
+
+    def __init__(self, models: list[dict[str, object]]) -> None:
+        self.models = models
+
+    def sources(self) -> list[StaticSource]:
+        return [StaticSource("llmhub-local", self.models)]
+
+
+_local = _LocalModels([])
+
+
 @pytest.fixture
-def local_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, object]]]:
+def local_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
     monkeypatch.chdir(tmp_path)
-    # With llmhub-local installed (`uv run pytest packages`), the CLI would add the models of the
-    # real local home too: make its catalog source unimportable, as when it is not installed.
-    monkeypatch.setitem(sys.modules, "llmhub_local.serving.catalog_source", None)
     (tmp_path / "llmhub.spec.yaml").write_text(SPEC, encoding="utf-8")
     models = [_model("smollm2-135m-instruct")]
-    register_source(StaticSource("llmhub-local", models))
-    yield models
-    unregister_source("llmhub-local")
+    # The CLI still decides (spec enables llamacpp) whether local models join the catalog; only
+    # where they come from is replaced, so the real local home (when installed) is never read.
+    monkeypatch.setattr(_local, "models", models)
+    monkeypatch.setattr(_freshness, "local_sources", _local.sources)
+    return models
 
 
 def _reregister(models: list[dict[str, object]]) -> None:
-    register_source(StaticSource("llmhub-local", models))
+    _local.models = models
 
 
 def _same_both_sides(text: str) -> list[str]:

@@ -59,13 +59,7 @@ if TYPE_CHECKING:
         Tiers,
     )
     from llmhub_catalog.refresh import refresh_catalog
-    from llmhub_catalog.sources import (
-        ModelSource,
-        StaticSource,
-        register_source,
-        registered_sources,
-        unregister_source,
-    )
+    from llmhub_catalog.sources import ModelSource, StaticSource
 
 # Names served on first access, so that `import llmhub_catalog` does not import pydantic or
 # the network code.
@@ -93,10 +87,7 @@ _LAZY = {
     ),
     "refresh_catalog": "llmhub_catalog.refresh",
     **dict.fromkeys(("CatalogDiff", "PriceChange", "diff_catalogs"), "llmhub_catalog.diff"),
-    **dict.fromkeys(
-        ("ModelSource", "StaticSource", "register_source", "registered_sources", "unregister_source"),
-        "llmhub_catalog.sources",
-    ),
+    **dict.fromkeys(("ModelSource", "StaticSource"), "llmhub_catalog.sources"),
 }
 
 
@@ -169,8 +160,5 @@ __all__ = [
     "load_catalog",
     "load_snapshot",
     "refresh_catalog",
-    "register_source",
-    "registered_sources",
     "route_for",
-    "unregister_source",
 ]

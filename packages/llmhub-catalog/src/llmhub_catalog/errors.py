@@ -66,4 +66,4 @@ class RefreshError(CatalogError):
 
 
 class SourceError(CatalogError):
-    """An extra model source (registered with :func:`~llmhub_catalog.register_source`) failed."""
+    """An extra model source (passed as ``load_catalog(extra_sources=...)``) failed."""

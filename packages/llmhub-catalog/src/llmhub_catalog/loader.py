@@ -95,7 +95,7 @@ def load_catalog(
     ttl: float = DEFAULT_TTL,
     refresh_if_stale: bool = False,
     overrides: str | Path | Literal[False] | None = None,
-    extra_sources: Iterable[ModelSource] | None = None,
+    extra_sources: Iterable[ModelSource] = (),
     **refresh_kwargs: Any,
 ) -> Catalog:
     """Load the model catalog.
@@ -108,8 +108,8 @@ def load_catalog(
         refresh_if_stale: In ``auto`` mode, try a live refresh when the cache is missing or stale.
         overrides: A user overrides file (JSON/YAML); default ``$LLMHUB_CATALOG_OVERRIDES``;
             ``False`` to ignore the variable.
-        extra_sources: Extra model sources; default: the ones registered with
-            :func:`~llmhub_catalog.register_source`.
+        extra_sources: Extra model sources whose records join the catalog (e.g. llmhub-local's
+            models); default: none.
         refresh_kwargs: Passed to :func:`~llmhub_catalog.refresh_catalog` (``models_dev_url``,
             ``arena_url``, ``timeout``...).
 
@@ -118,6 +118,7 @@ def load_catalog(
         CacheError: ``cache``: there is no valid cache.
         RefreshError: ``live``: the refresh failed.
         OverridesError: The overrides file is invalid.
+        TypeError: An item of ``extra_sources`` is not a :class:`~llmhub_catalog.ModelSource`.
         SourceError: An extra source failed.
     """
     loaded: Snapshot | Catalog
@@ -160,10 +161,6 @@ def load_catalog(
     if overrides_path:
         rows, fingerprint_extra = _apply_user_overrides(rows, arena, Path(overrides_path))
 
-    if extra_sources is None:
-        from llmhub_catalog.sources import registered_sources
-
-        extra_sources = registered_sources()
     extra = list(extra_sources)
     extra_records = []
     if extra:

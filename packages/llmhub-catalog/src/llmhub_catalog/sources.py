@@ -1,25 +1,23 @@
 """Extra model sources: how other packages add models to the catalog.
 
-llmhub-local, for example, registers the models it serves on loopback::
+The caller passes them to :func:`~llmhub_catalog.load_catalog`; there is no global registry.
+llmhub-local, for example, contributes the models it serves on loopback::
 
-    from llmhub_catalog import StaticSource, register_source
+    from llmhub_catalog import StaticSource, load_catalog
 
-    register_source(StaticSource("llmhub-local", [
+    catalog = load_catalog(extra_sources=[StaticSource("llmhub-local", [
         {"provider": "llamacpp", "model": "smollm2-135m-instruct", "name": "SmolLM2 135M Instruct",
          "kind": "chat", "api_base": "http://127.0.0.1:8080/v1", "open_weights": True,
          "prices": {"input": 0, "output": 0}, "limits": {"context": 8192}},
-    ]))
+    ])])
 
-Nothing registers itself at import time: a package calls :func:`register_source` when it decides
-to (or passes sources to ``load_catalog(extra_sources=...)``). A source's records are validated
-like any outside data; missing ``id``, ``catalog_provider`` and ``tiers`` are filled in (quality
-defaults to tier 3, basis ``default``; cost and latency follow the usual formulas). A record with
-the id of a models.dev record replaces it.
+A source's records are validated like any outside data; missing ``id``, ``catalog_provider`` and
+``tiers`` are filled in (quality defaults to tier 3, basis ``default``; cost and latency follow the
+usual formulas). A record with the id of a models.dev record replaces it.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -34,9 +32,6 @@ __all__ = [
     "StaticSource",
     "collect_records",
     "record_from_mapping",
-    "register_source",
-    "registered_sources",
-    "unregister_source",
 ]
 
 
@@ -64,33 +59,6 @@ class StaticSource:
 
     def __repr__(self) -> str:
         return f"StaticSource({self.name!r}, {len(self._models)} models)"
-
-
-_lock = threading.Lock()
-_registry: dict[str, ModelSource] = {}
-
-
-def register_source(source: ModelSource) -> None:
-    """Add ``source`` to the sources :func:`~llmhub_catalog.load_catalog` uses by default.
-
-    A source registered under an existing name replaces it.
-    """
-    if not isinstance(source, ModelSource):
-        raise TypeError(f"{source!r} is not a ModelSource (needs .name and .models())")
-    with _lock:
-        _registry[source.name] = source
-
-
-def unregister_source(name: str) -> bool:
-    """Remove the source named ``name``; return whether there was one."""
-    with _lock:
-        return _registry.pop(name, None) is not None
-
-
-def registered_sources() -> list[ModelSource]:
-    """The registered sources, in registration order."""
-    with _lock:
-        return list(_registry.values())
 
 
 def record_from_mapping(data: Mapping[str, Any], *, source: str) -> ModelRecord:
@@ -140,10 +108,14 @@ def collect_records(sources: Sequence[ModelSource]) -> list[ModelRecord]:
     """Every record of ``sources``, validated.
 
     Raises:
+        TypeError: An item of ``sources`` is not a :class:`ModelSource`.
         SourceError: A source failed or returned an invalid record (the message names it).
     """
     from llmhub_catalog.models import ModelRecord
 
+    for source in sources:
+        if not isinstance(source, ModelSource):
+            raise TypeError(f"{source!r} is not a ModelSource (needs .name and .models())")
     records: list[ModelRecord] = []
     for source in sources:
         try:

@@ -3,8 +3,9 @@
 ``generate --check``, ``runtime diff`` and ``doctor`` all call :func:`freshness` with the catalog
 :func:`project_catalog` gives (the one ``generate`` chooses from), so they never disagree. Every
 reason names what changed: the spec (and which roles), the catalog data (its version), the user
-overrides, or the models an extra source contributed (e.g. local models registered with
-llmhub-local: which were added, removed or changed). ``meta.catalog.parts`` in llmhub.yaml
+overrides, or the models an extra source contributed (the local models registered with
+llmhub-local, passed to ``load_catalog(extra_sources=...)`` by :func:`catalog_sources`: which were
+added, removed or changed). ``meta.catalog.parts`` in llmhub.yaml
 (written by the generator when the catalog is more than the snapshot) is what makes that possible.
 """
 
@@ -15,11 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from llmhub_catalog import Catalog
+    from llmhub_catalog import Catalog, ModelSource
     from llmhub_cli._state import RuntimeFile
     from llmhub_generator.spec import LoadedSpec, Spec
 
-__all__ = ["Reason", "catalog_changes", "freshness", "project_catalog"]
+__all__ = ["Reason", "catalog_changes", "catalog_sources", "freshness", "local_sources", "project_catalog"]
 
 _LOCAL_SOURCE = "llmhub-local"
 _REGENERATE = "run `llmhub generate`"
@@ -37,21 +38,28 @@ class Reason:
     fix: str
 
 
-def project_catalog(spec: Spec) -> Catalog:
-    """The catalog ``generate`` chooses from for ``spec``: registered extra sources included, plus
-    llmhub-local's registered models when the spec enables ``llamacpp`` and llmhub-local is installed.
-    """
-    from llmhub_catalog import load_catalog, registered_sources
+def local_sources() -> list[ModelSource]:
+    """llmhub-local's registered models as a catalog source (none when it is not installed)."""
+    try:
+        from llmhub_local.serving.catalog_source import LocalModelsSource
+    except ImportError:
+        return []
+    return [LocalModelsSource()]
 
-    sources: list[Any] = list(registered_sources())
-    if "llamacpp" in spec.enabled_providers():
-        try:
-            from llmhub_local.serving.catalog_source import LocalModelsSource
-        except ImportError:
-            pass
-        else:
-            sources.append(LocalModelsSource())
-    return load_catalog(extra_sources=sources) if sources else load_catalog()
+
+def catalog_sources(spec: Spec) -> list[ModelSource]:
+    """The extra catalog sources for ``spec``: :func:`local_sources` when it enables ``llamacpp``."""
+    return local_sources() if "llamacpp" in spec.enabled_providers() else []
+
+
+def project_catalog(spec: Spec) -> Catalog:
+    """The catalog ``generate`` chooses from for ``spec``: the snapshot (or cache), plus the
+    records of :func:`catalog_sources` (llmhub-local's registered models when the spec enables
+    ``llamacpp`` and llmhub-local is installed).
+    """
+    from llmhub_catalog import load_catalog
+
+    return load_catalog(extra_sources=catalog_sources(spec))
 
 
 def _short(digest: object) -> str:

@@ -7,8 +7,8 @@ a chat role never gets one), context length, zero prices, open weights, capabili
 the model's running server - else of its port hint. A spec with ``providers: [llamacpp]`` (or a
 local-first preference) can then select them.
 
-Nothing registers itself: call :func:`register_local_models` (the CLI does before generating),
-or pass the source to ``load_catalog(extra_sources=[...])``.
+Pass the source to the catalog explicitly: ``load_catalog(extra_sources=[LocalModelsSource()])``
+(the CLI does when a spec enables ``llamacpp``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from llmhub_local.serving.ports import LOOPBACK
 from llmhub_local.serving.state_store import ServerStatus
 from llmhub_runtime.errors import LLMHubError
 
-__all__ = ["DEFAULT_API_BASE", "SOURCE_NAME", "LocalModelsSource", "register_local_models"]
+__all__ = ["DEFAULT_API_BASE", "SOURCE_NAME", "LocalModelsSource"]
 
 SOURCE_NAME = "llmhub-local"
 #: Where a model without a running server or a port hint is expected (any-llm's llamacpp default).
@@ -82,12 +82,3 @@ class LocalModelsSource:
                 }
             )
         return records
-
-
-def register_local_models(manager: LocalManager | None = None) -> LocalModelsSource:
-    """Register the local models with the catalog's default sources; returns the source."""
-    from llmhub_catalog import register_source
-
-    source = LocalModelsSource(manager)
-    register_source(source)
-    return source
