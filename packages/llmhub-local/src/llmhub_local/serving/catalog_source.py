@@ -14,7 +14,7 @@ Pass the source to the catalog explicitly: ``load_catalog(extra_sources=[LocalMo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhub_local.runners.config import DEFAULT_CONTEXT_LENGTH, BackendType
 from llmhub_local.runners.model_store import find_known_model
@@ -22,6 +22,9 @@ from llmhub_local.serving.manager import LocalManager
 from llmhub_local.serving.ports import LOOPBACK
 from llmhub_local.serving.state_store import ServerStatus
 from llmhub_runtime.errors import LLMHubError
+
+if TYPE_CHECKING:
+    from llmhub_catalog import ModelSource
 
 __all__ = ["DEFAULT_API_BASE", "SOURCE_NAME", "LocalModelsSource"]
 
@@ -82,3 +85,7 @@ class LocalModelsSource:
                 }
             )
         return records
+
+
+if TYPE_CHECKING:  # mypy checks that the source fits the catalog's protocol
+    _AS_CATALOG_SOURCE: type[ModelSource] = LocalModelsSource
