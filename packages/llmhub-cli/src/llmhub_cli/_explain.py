@@ -75,10 +75,12 @@ def render_explain(console: Console, explain: Mapping[str, Any]) -> None:
         runner = role.get("runner_up")
         if runner:
             margin = runner["margin"]
-            where = "behind" if margin >= 0 else "ahead of"
+            if runner.get("ranked_after_because"):
+                where = f"ranked after the primary: {runner['ranked_after_because']}"
+            else:
+                where = f"{abs(margin):.1f} points {'behind' if margin >= 0 else 'ahead of'} the primary"
             console.print(
-                f"  runner-up: {escape(runner['target'])} (utility {runner['total']:.1f}, "
-                f"{abs(margin):.1f} points {where} the primary)"
+                f"  runner-up: {escape(runner['target'])} (utility {runner['total']:.1f}, {escape(where)})"
             )
         if role.get("ties"):
             console.print(f"  ties: {escape(role['ties'])}")

@@ -197,7 +197,7 @@ def pick_explanation(position: str, target: Target, measure: str, need_quality: 
                 flags.append("reasoning mode unknown: counted as always-reasoning")
         if not quality.get("rated"):
             treated = (
-                "counted as the lowest rated candidate's quality"
+                "counted as 50 points below the lowest rated candidate"
                 if need_quality == "low"
                 else f"ranked below every rated candidate for quality {need_quality}"
             )

@@ -395,7 +395,17 @@ def _runner_up(selection: Selection, ranked: list[Score]) -> tuple[dict[str, Any
         "total": round(runner.total, 2),
         "margin": round(margin, 2),
         "rank_group": runner.group,
+        "ranked_after_because": _group_reason(runner.group) if runner.group > primary.score.group else None,
     }, ties
+
+
+def _group_reason(group: int) -> str:
+    reasons = []
+    if group & 1:
+        reasons.append("unrated")
+    if group & 2:
+        reasons.append("its reasoning may use up max_tokens")
+    return " and ".join(reasons)
 
 
 def _flips(need: RoleNeed, ranker: Ranker, selection: Selection) -> tuple[str, ...]:

@@ -7,8 +7,8 @@ at 400 below), judged on the role's measure (see :mod:`llmhub_generator.facts`).
 points with its slope at the top, ``Q = (q - 1) / K`` with ``K = ln 10 / 800`` per point, so a
 candidate 10 points below the best costs ~10 points and one far below costs at most ~350.
 Embedding roles use the MTEB average: ``Q = 10 (score - best)`` (one MTEB point = 10 Arena points).
-An *unrated* candidate gets the lowest ``Q`` of the rated ones (or 0 when none is rated), and
-for ``quality: medium|high`` roles ranks after every rated candidate.
+An *unrated* candidate gets the lowest ``Q`` of the rated ones minus 50 points (or 0 when none
+is rated), and for ``quality: medium|high`` roles ranks after every rated candidate.
 
 **Rank groups.** Candidates are sorted by group, then utility, then the higher point rating,
 then catalog id. Group 0 is the normal case; unrated candidates (when the role's quality is
@@ -61,6 +61,7 @@ __all__ = [
     "LATENCY_POINTS",
     "PREFERRED_PROVIDER_POINTS",
     "QUALITY_WEIGHTS",
+    "UNRATED_PENALTY_POINTS",
     "Score",
     "Weights",
     "points_per_price_doubling",
@@ -75,6 +76,8 @@ LATENCY_POINTS: dict[Level, float] = {Level.LOW: 3.0, Level.MEDIUM: 10.0, Level.
 PREFERRED_PROVIDER_POINTS = 30.0
 SURPLUS_POINTS = 3.0
 PRICE_FLOOR = 0.05
+#: An unrated candidate counts this many points below the lowest rated one (unknown is pessimistic).
+UNRATED_PENALTY_POINTS = 50.0
 MTEB_POINT = 10.0
 _SLOPE = math.log(10) / 800  # d(2p)/d(rating) at p = 1/2
 
@@ -170,7 +173,7 @@ def _bases(candidates: Sequence[CandidateFacts], need: RoleNeed) -> list[_Base]:
         win = 1.0 if tied else 2.0 / (1.0 + 10 ** ((best.quality.value - value) / 400.0))
         raw.append((win, tied, (win - 1.0) / _SLOPE))
     known_q = [q for _, _, q in raw if q is not None]
-    unrated_q = min(known_q) if known_q else 0.0
+    unrated_q = min(known_q) - UNRATED_PENALTY_POINTS if known_q else 0.0
     prices = [c.price for c in candidates if c.price is not None]
     cheapest = max(PRICE_FLOOR, min(prices)) if prices else PRICE_FLOOR
     dearest = max(PRICE_FLOOR, max(prices)) if prices else PRICE_FLOOR
