@@ -145,8 +145,12 @@ def main() -> None:
         f"cold (import+load+generate):   current {cur_cold:7.1f} ms   baseline {base_cold:7.1f} ms   "
         f"ratio {cur_cold / base_cold:5.2f}"
     )
-    verdict = "PASS" if cur_cold < 1000 else "MISS"
-    print(f"target: whole {ROLES}-role run well under 1000 ms -> {cur_cold:.0f} ms cold: {verdict}")
+    warm_verdict = "PASS" if cur_warm < 1000 else "MISS"
+    cold_verdict = "PASS" if cur_cold < 1000 else "MISS"
+    print(
+        f"target: {ROLES} roles well under 1000 ms -> generate {cur_warm:.0f} ms: {warm_verdict}; "
+        f"whole cold process {cur_cold:.0f} ms: {cold_verdict} (baseline cold {base_cold:.0f} ms)"
+    )
     print(load_note("generator, after"))
 
 

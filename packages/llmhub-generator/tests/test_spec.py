@@ -130,6 +130,20 @@ def test_extension_keys_are_allowed_everywhere() -> None:
             "roles.llm.inference.mode_params.api_key",
             "does not belong",
         ),
+        (
+            "    fallbacks: 2\n",
+            "    fallbacks: 2\n    infer: sometimes\n",
+            17,
+            "roles.llm.inference.infer",
+            "true or false",
+        ),
+        (
+            "    fallbacks: 2\n",
+            "    fallbacks: 2\n    allow_preview: true\n",
+            17,
+            "roles.llm.inference.allow_preview",
+            "allow_previews",
+        ),
     ],
 )
 def test_problems_name_line_and_field(old: str, new: str, line: int, field: str, fragment: str) -> None:
@@ -213,3 +227,19 @@ def test_json_schema_export() -> None:
     assert role["additionalProperties"] is False
     assert "^x-" in role["patternProperties"]
     assert schema["$defs"]["Level"]["enum"] == ["low", "medium", "high"]
+
+
+def test_infer_and_allow_previews_are_role_keys() -> None:
+    spec = parse_spec_yaml(
+        DESIGN_SPEC.replace(
+            "    fallbacks: 2\n", "    fallbacks: 2\n    infer: false\n    allow_previews: true\n", 1
+        )
+    ).spec
+    role = spec.roles["llm.inference"]
+    assert role.infer is False
+    assert role.allow_previews is True
+    assert spec.roles["llm.embedding"].infer is True
+    schema = json.dumps(spec_json_schema())
+    assert '"infer"' in schema
+    assert '"allow_previews"' in schema
+    assert '"multilingual"' in schema
