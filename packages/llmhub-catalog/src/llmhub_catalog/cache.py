@@ -56,8 +56,10 @@ def cache_path(cache_dir: str | Path | None = None) -> Path:
 def read_cache(cache_dir: str | Path | None = None) -> Snapshot:
     """Read and verify the cached catalog.
 
+    Every record is validated against the record schema (see :mod:`llmhub_catalog.validation`).
+
     Raises:
-        CacheError: There is no cache, or it is corrupt (the message names the file).
+        CacheError: There is no cache, or it is corrupt or malformed (the message names the file).
     """
     path = cache_path(cache_dir)
     if not path.exists():
@@ -65,6 +67,10 @@ def read_cache(cache_dir: str | Path | None = None) -> Snapshot:
     snapshot = read_snapshot(path, error=CacheError)
     if not isinstance(snapshot.header.get("fetched_at"), int | float):
         raise CacheError("the header has no fetched_at time", path=str(path), line=1, field="fetched_at")
+    # A matching sha256 proves the file is whole, not that its rows have the record schema.
+    from llmhub_catalog.validation import check_snapshot_records
+
+    check_snapshot_records(snapshot, error=CacheError)
     return snapshot
 
 

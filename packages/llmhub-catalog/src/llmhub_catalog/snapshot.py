@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from llmhub_catalog.errors import SnapshotError
+from llmhub_runtime.errors import ConfigProblem
 
 __all__ = [
     "BUNDLED_SNAPSHOT",
@@ -140,14 +141,18 @@ def read_snapshot(path: str | Path, *, error: type[SnapshotError] = SnapshotErro
             missing (the message names the file and the field).
     """
     where = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise error(f"cannot read: {exc.strerror or exc}", path=where) from exc
+    from llmhub_runtime.readers import MAX_JSON_BYTES, load_json_text, read_file_bytes
+
+    def located(problems: Sequence[ConfigProblem], source: str | None) -> SnapshotError:
+        first = problems[0]
+        return error(first.message, path=source or where, line=first.line, field=first.field or None)
+
+    # The runtime's reader: size limit, no blocking on a named pipe, a clear message per failure.
+    data = read_file_bytes(path, max_bytes=MAX_JSON_BYTES, error=located)
     head, newline, body = data.partition(b"\n")
     try:
         header = json.loads(head)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise error(
             "not a catalog snapshot (the first line is not a JSON header)", path=where, line=1
         ) from exc
@@ -160,10 +165,8 @@ def read_snapshot(path: str | Path, *, error: type[SnapshotError] = SnapshotErro
             f"{header.get('sha256')}, got {digest})",
             path=where,
         )
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise error(f"payload is not valid JSON: {exc}", path=where, line=2) from exc
+    # Encoding and nesting depth checked too (a deep payload is a message, not a RecursionError).
+    payload = load_json_text(body, source=where, line_offset=1, error=located)
     if not isinstance(payload, dict):
         raise error("payload is not a JSON object", path=where, line=2)
     for name in _PAYLOAD_FIELDS:

@@ -106,21 +106,63 @@ class SpecDocument:
 
     def __init__(self, path: Path, source: str) -> None:
         from ruamel.yaml.comments import CommentedMap
-        from ruamel.yaml.error import YAMLError
+
+        from llmhub_generator.errors import SpecError
+        from llmhub_runtime.readers import read_text_file
+        from llmhub_runtime.yamldoc import load_yaml_text
 
         self.path = path
         self.source = source
-        self.original = path.read_text(encoding="utf-8")
+        # The runtime's reader and safe loader first: size, encoding, syntax, nesting, tags and
+        # aliases are refused with the file, line and field, before the round-trip loader runs.
+        decoded = read_text_file(path, error=SpecError)
+        if decoded.codec != "utf-8":
+            raise CliError(
+                f"{source}: the file is encoded as {decoded.encoding}; llmhub edits UTF-8 files only",
+                hint="convert it to UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`), or edit it by hand",
+            )
+        self.bom = decoded.bom  # a UTF-8 byte order mark is written back as it was
+        self.original = decoded.text
+        load_yaml_text(self.original, source=source, empty_hint="project, providers, roles", error=SpecError)
         self.yaml = _yaml(self.original)
-        try:
-            data = self.yaml.load(self.original)
-        except YAMLError as exc:
-            raise CliError(f"{source}: invalid YAML: {exc}", hint="run `llmhub spec validate`") from None
+        data = self.yaml.load(self.original)
         if not isinstance(data, CommentedMap):
             raise CliError(
                 f"{source}: expected a mapping at the top level", hint="run `llmhub spec validate`"
             )
         self.data = data
+        self._refuse_shared(data, "the top level", deep=False)
+
+    def _refuse_shared(self, node: Any, what: str, *, deep: bool = True) -> None:
+        """Refuse to edit YAML that is shared through anchors or merge keys.
+
+        Changing a node that an alias points at (or that a ``<<`` merge copies from) would change
+        every place that uses it, which is never what a one-role edit means.
+        """
+        from ruamel.yaml.comments import CommentedBase, merge_attrib
+
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if not isinstance(current, CommentedBase):
+                continue
+            anchor = getattr(getattr(current, "anchor", None), "value", None)
+            merged = getattr(current, merge_attrib, None)
+            if anchor is not None or merged:
+                line = getattr(current.lc, "line", None)
+                where = f"{self.source}:{line + 1}" if isinstance(line, int) else self.source
+                construct = f"anchor &{anchor}" if anchor is not None else "merge key <<"
+                raise CliError(
+                    f"{where}: {what} uses the YAML {construct}; llmhub does not edit shared YAML in "
+                    "place (the change would also apply wherever it is used)",
+                    hint="edit the file by hand, or write the shared values out",
+                )
+            if not deep:
+                return
+            if isinstance(current, dict):
+                stack.extend(current.values())
+            elif isinstance(current, list):
+                stack.extend(current)
 
     # ------------------------------------------------------------------ roles
 
@@ -134,6 +176,7 @@ class SpecDocument:
             self.data["roles"] = roles
         if not isinstance(roles, CommentedMap):
             raise CliError(f"{self.source}: 'roles' is not a mapping", hint="run `llmhub spec validate`")
+        self._refuse_shared(roles, "'roles'", deep=False)
         if not roles:
             roles.fa.set_block_style()  # `roles: {}` becomes a block once it has entries
         return roles
@@ -150,7 +193,10 @@ class SpecDocument:
             role = CommentedMap()
             roles[name] = role
         if not isinstance(role, CommentedMap):
-            raise CliError(f"{self.source}: role {name!r} is not a mapping")
+            raise CliError(
+                f"{self.source}: role {name!r} is not a mapping", hint="run `llmhub spec validate`"
+            )
+        self._refuse_shared(role, f"role {name!r}")
         return role
 
     def add_role(self, name: str, edit: RoleEdit) -> None:
@@ -293,7 +339,7 @@ class SpecDocument:
                 f"the change would make the spec invalid, so nothing was written:\n{exc}",
                 hint="fix the options, or edit the file by hand",
             ) from None
-        atomic_write(self.path, text)
+        atomic_write(self.path, "\ufeff" + text if self.bom else text)
         return text
 
 

@@ -1,0 +1,108 @@
+"""Schema validation of a snapshot's records: a checksum proves a file is whole, not that it is right.
+
+The user's cache can hold rows that are complete JSON with a matching sha256 but the wrong shape
+(a price that is a string, a capability table that is a list, an Arena entry without ratings):
+written by an older or newer llmhub, edited by hand, or produced by a bug. Such a cache is refused
+at load time with a message naming the file and the record, instead of failing later with an
+``AttributeError`` in the middle of ``generate``.
+
+Records are built the way the catalog builds them and then validated against
+:class:`~llmhub_catalog.models.ModelRecord`, so the check follows the record schema as it evolves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from llmhub_catalog.errors import CacheError, SnapshotError
+from llmhub_catalog.snapshot import Snapshot
+
+__all__ = ["check_snapshot_records"]
+
+
+def check_snapshot_records(snapshot: Snapshot, *, error: type[SnapshotError] = CacheError) -> None:
+    """Validate every record of ``snapshot`` against the record schema.
+
+    Raises:
+        CacheError (or ``error``): A row or the Arena table does not have the record schema; the
+            message names the file, the record and the field.
+    """
+    from pydantic import ValidationError
+
+    from llmhub_catalog.catalog import Catalog
+    from llmhub_catalog.models import ModelRecord
+
+    path = snapshot.path
+    arena = snapshot.payload.get("arena")
+    sources = snapshot.payload.get("sources")
+    if not isinstance(arena, Mapping):
+        raise error("not an object", path=path, field="arena")
+    if not isinstance(sources, Mapping):
+        raise error("not an object", path=path, field="sources")
+    _check_arena(arena, path, error)
+    index_of: dict[Any, int] = {}
+    for index, row in enumerate(snapshot.rows):
+        link = row.get("arena")
+        if link is not None and not (
+            isinstance(link, Mapping) and isinstance(link.get("arena_id"), str) and "match" in link
+        ):
+            raise error(
+                f"record {row.get('id')!r}: 'arena' must be null or an object with arena_id and match",
+                path=path,
+                field=f"models[{index}].arena",
+            )
+        if not isinstance(row.get("id"), str):
+            raise error("the record id must be a string", path=path, field=f"models[{index}].id")
+        index_of.setdefault(row["id"], index)
+
+    catalog = Catalog(
+        snapshot.rows,
+        arena=arena,
+        version=snapshot.version,
+        sha256=snapshot.sha256,
+        source="cache",
+        sources=sources,
+        origin=path,
+    )
+    try:
+        records = catalog.records
+    except SnapshotError as exc:
+        problem = exc.problems[0]
+        raise error(problem.message, path=path, field=problem.field or None) from None
+    for record in records:
+        index = index_of.get(record.id, 0)
+        try:
+            ModelRecord.model_validate(record.model_dump(warnings=False))
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise error(
+                f"record {record.id!r}: {where}: {first['msg']} (got {first.get('input')!r:.60})",
+                path=path,
+                field=f"models[{index}].{where}",
+            ) from None
+
+
+def _check_arena(arena: Mapping[str, Any], path: str, error: type[SnapshotError]) -> None:
+    models = arena.get("models") or {}
+    if not isinstance(models, Mapping):
+        raise error("not an object", path=path, field="arena.models")
+    for key, entry in models.items():
+        where = f"arena.models[{key!r}]"
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+            raise error("must be an object with a name and ratings", path=path, field=where)
+        ratings = entry.get("ratings")
+        if not isinstance(ratings, Mapping):
+            raise error("'ratings' must be an object", path=path, field=f"{where}.ratings")
+        for category, row in ratings.items():
+            if not (
+                isinstance(row, list)
+                and len(row) == 5
+                and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in row)
+            ):
+                raise error(
+                    "a rating must be [rating, ci_lower, ci_upper, votes, rank] (numbers or null)",
+                    path=path,
+                    field=f"{where}.ratings.{category}",
+                )
