@@ -117,6 +117,11 @@ def tests_cli_local(session: nox.Session) -> None:
         "dev",
         "pytest",
         "packages/llmhub-cli/tests/test_local_integration.py",
+        # The bad-input corpus cases for llmhub-local's files (registry, state store), skipped in
+        # the plain CLI session where llmhub-local is not installed.
+        "packages/llmhub-cli/tests/test_corpus.py",
+        "-k",
+        "registry or state",
         *session.posargs,
         env=_env("tests-cli-local"),
     )

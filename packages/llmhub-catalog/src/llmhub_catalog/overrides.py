@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from llmhub_catalog.arena import ArenaTable
 from llmhub_catalog.errors import OverridesError
 from llmhub_catalog.providers import ANYLLM_PROVIDERS
+from llmhub_runtime.errors import ConfigProblem
 
 __all__ = ["ModelPatch", "Overrides", "apply_overrides", "bundled_overrides", "load_overrides"]
 
@@ -135,21 +136,28 @@ def _line_of(text: str, needle: str) -> int | None:
     return None
 
 
-def _parse_text(text: str, origin: str) -> Any:
-    if origin.endswith((".yaml", ".yml")):
-        from ruamel.yaml import YAML
-        from ruamel.yaml.error import YAMLError
+def _located(origin: str) -> Callable[[Sequence[ConfigProblem], str | None], OverridesError]:
+    """Turn the runtime reader's located problems into an :class:`OverridesError`."""
 
-        try:
-            return YAML(typ="safe").load(text)
-        except YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            raise OverridesError(f"invalid YAML: {exc}", path=origin, line=line) from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise OverridesError(f"invalid JSON: {exc.msg}", path=origin, line=exc.lineno) from exc
+    def make(problems: Sequence[ConfigProblem], source: str | None) -> OverridesError:
+        first = problems[0]
+        where = source or origin
+        return OverridesError(first.message, path=where, line=first.line, field=first.field or None)
+
+    return make
+
+
+def _parse_text(text: str, origin: str) -> Any:
+    # The runtime's safe YAML/JSON readers: size, nesting and alias limits, only plain-data tags.
+    if origin.endswith((".yaml", ".yml")):
+        from llmhub_runtime.yamldoc import load_yaml_text
+
+        if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+            return None  # an empty (or comments-only) overrides file overrides nothing
+        return load_yaml_text(text, source=origin, error=_located(origin)).data
+    from llmhub_runtime.readers import load_json_text
+
+    return load_json_text(text, source=origin, error=_located(origin))
 
 
 def parse_overrides(text: str, origin: str, *, known_providers: Iterable[str] = ()) -> Overrides:
@@ -210,11 +218,10 @@ def load_overrides(path: str | Path, *, known_providers: Iterable[str]) -> Overr
     Raises:
         OverridesError: The file cannot be read or is invalid (see :func:`parse_overrides`).
     """
+    from llmhub_runtime.readers import read_text_file
+
     origin = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OverridesError(f"cannot read overrides file: {exc}", path=origin) from exc
+    text = read_text_file(path, error=_located(origin)).text  # size, encoding; never blocks on a pipe
     return parse_overrides(text, origin, known_providers=known_providers)
 
 

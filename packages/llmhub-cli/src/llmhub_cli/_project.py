@@ -49,6 +49,13 @@ class Project:
 
     def require_spec(self) -> Path:
         """The spec path, or a domain error telling the user how to create one."""
+        if not self.spec_path.is_file() and (self.spec_path.is_symlink() or self.spec_path.exists()):
+            # There, but not a regular file (a directory, a pipe, a device, a broken or looping
+            # link): the runtime's reader raises the error that says which.
+            from llmhub_generator.errors import SpecError
+            from llmhub_runtime.readers import read_file_bytes
+
+            read_file_bytes(self.spec_path, max_bytes=0, error=SpecError)
         if not self.spec_path.is_file():
             raise CliError(
                 f"no {SPEC_FILENAME} found in {display(self.root)} or any folder above it"
@@ -63,7 +70,7 @@ def display(path: Path) -> str:
     """``path`` relative to the working directory when it is below it (shorter messages)."""
     try:
         return os.fspath(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # not below it; a symlink loop; a vanished cwd
         return os.fspath(path)
 
 

@@ -295,9 +295,15 @@ class SpecDocument:
         from ruamel.yaml.comments import CommentedMap
 
         node = role.get(key)
-        if not isinstance(node, CommentedMap):
+        if node is None:
             node = _flow_map({})
             role[key] = node
+        elif not isinstance(node, CommentedMap):
+            # Never replace what the user wrote: a list or a text here is theirs to fix.
+            raise CliError(
+                f"{self.source}: {key!r} of this role is not a mapping; fix it first",
+                hint="run `llmhub spec validate`",
+            )
         return node
 
     def _unset(self, name: str, role: CommentedMap, dotted: str) -> None:

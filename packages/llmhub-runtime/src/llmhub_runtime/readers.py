@@ -52,7 +52,6 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
     # UTF-32 first: its little-endian mark starts with UTF-16's.
     (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
     (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
-    (codecs.BOM_UTF8, "utf-8", "UTF-8 with a byte order mark"),
     (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
     (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
 )
@@ -139,7 +138,10 @@ def decode_text(raw: bytes, *, source: str, error: LocatedErrorFactory = ConfigE
         The ``error`` factory's exception: the bytes are not text in one of those encodings (the
         message gives the line and byte offset of the first bad byte).
     """
-    for bom, codec, name in _BOMS:
+    start = 0
+    if raw.startswith(codecs.BOM_UTF8):
+        start = len(codecs.BOM_UTF8)
+    for bom, codec, name in _BOMS if not start else ():
         if raw.startswith(bom):
             try:
                 return DecodedText(raw[len(bom) :].decode(codec), name, bom, codec)
@@ -148,10 +150,11 @@ def decode_text(raw: bytes, *, source: str, error: LocatedErrorFactory = ConfigE
                 message = f"not valid {name} text although it starts with a {name} byte order mark"
                 raise _fail(error, source, f"{message} (bad bytes at offset {offset})") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw[start:].decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        bad = f"bad byte 0x{raw[e.start]:02x} at offset {e.start}"
+        offset = e.start + start
+        line = raw.count(b"\n", 0, offset) + 1
+        bad = f"bad byte 0x{raw[offset]:02x} at offset {offset}"
         message = f"not valid UTF-8 text ({bad}); save the file as UTF-8"
         raise _fail(error, source, message, line) from None
     if "\x00" in text:
@@ -162,6 +165,8 @@ def decode_text(raw: bytes, *, source: str, error: LocatedErrorFactory = ConfigE
             "save the file as UTF-8"
         )
         raise _fail(error, source, message, line)
+    if start:
+        return DecodedText(text, "UTF-8 with a byte order mark", codecs.BOM_UTF8, "utf-8")
     return DecodedText(text)
 
 

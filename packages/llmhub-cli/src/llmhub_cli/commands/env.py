@@ -21,7 +21,7 @@ def required_variables(proj: Project) -> tuple[str, list[tuple[str, str | None, 
     from llmhub_cli._project import display
     from llmhub_cli._state import load_project_spec, read_runtime
 
-    if proj.runtime_path.is_file():
+    if proj.runtime_path.exists() or proj.runtime_path.is_symlink():  # a non-file is an error
         runtime = read_runtime(proj.runtime_path)
         entries = [(n, p.env_key, p.api_base) for n, p in runtime.config.providers.items()]
         return display(proj.runtime_path), entries

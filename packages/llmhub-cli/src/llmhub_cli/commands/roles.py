@@ -107,7 +107,7 @@ def roles(ctx: typer.Context, fmt: FormatOption = Format.human) -> None:
     proj = project(ctx)
     loaded = load_project_spec(proj)
     bound: dict[str, str] = {}
-    if proj.runtime_path.is_file():
+    if proj.runtime_path.exists() or proj.runtime_path.is_symlink():  # a non-file is an error
         runtime = read_runtime(proj.runtime_path)
         bound = {name: f"{role.provider}/{role.model}" for name, role in runtime.config.roles.items()}
     rows: list[dict[str, Any]] = [

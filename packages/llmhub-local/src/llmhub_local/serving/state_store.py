@@ -235,12 +235,28 @@ class StateStore:
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("PRAGMA synchronous = NORMAL")
+            # Refuse a database this version must not touch before anything is written to it
+            # (switching to WAL rewrites the file header).
+            self._check_foreign(conn)
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
         except BaseException:
             conn.close()
             raise
         return conn
+
+    def _check_foreign(self, conn: sqlite3.Connection) -> None:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StateStoreError(
+                f"state store {self.path} has schema version {version}, newer than this "
+                f"llmhub-local understands ({SCHEMA_VERSION}); upgrade llmhub-local"
+            )
+        if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise StateStoreError(
+                f"{self.path} is a SQLite database with tables llmhub-local did not create; it is "
+                "not a state store (move it aside, or point LLMHUB_LOCAL_HOME elsewhere)"
+            )
 
     def _with_retry(self, action: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
         deadline = time.monotonic() + self.lock_timeout
