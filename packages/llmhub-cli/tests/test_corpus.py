@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from conftest import run
+from cli_helpers import run
 from corpus.make_corpus import REGISTRY, RUNTIME, SPEC
 
 CORPUS = Path(__file__).parent / "corpus"
