@@ -73,12 +73,13 @@ def check_snapshot_records(snapshot: Snapshot, *, error: type[SnapshotError] = C
                 field=f"models[{index}].{where}" if where else f"models[{index}]",
             ) from None
         provenance = row.get("provenance")
-        if provenance is not None and not (
-            isinstance(provenance, Mapping)
-            and all(isinstance(v, (str, Mapping)) for v in provenance.values())
+        # A row's provenance is an index into the payload's provenance table, or (older formats)
+        # a mapping of field paths to sources; its contents are the catalog's to interpret.
+        if provenance is not None and (
+            isinstance(provenance, bool) or not isinstance(provenance, (int, Mapping))
         ):
             raise error(
-                f"record {row['id']!r}: provenance must map field paths to sources",
+                f"record {row['id']!r}: provenance must be a table index or a mapping",
                 path=path,
                 field=f"models[{index}].provenance",
             )

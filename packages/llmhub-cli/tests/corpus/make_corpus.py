@@ -852,6 +852,14 @@ def _bundled_payload() -> dict[str, Any]:
         **payload["arena"],
         "models": {k: v for k, v in payload["arena"]["models"].items() if k in linked},
     }
+    table = payload.get("provenance")
+    if isinstance(table, list):  # keep only the provenance entries the kept rows point at
+        used = sorted({row["provenance"] for row in rows if isinstance(row.get("provenance"), int)})
+        remap = {old: new for new, old in enumerate(used)}
+        payload["provenance"] = [table[i] for i in used]
+        for row in rows:
+            if isinstance(row.get("provenance"), int):
+                row["provenance"] = remap[row["provenance"]]
     payload["version"] = "2999-01-01"  # newer than the bundled snapshot, so auto mode prefers it
     return payload
 
