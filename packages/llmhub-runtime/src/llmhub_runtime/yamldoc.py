@@ -22,6 +22,7 @@ import difflib
 import os
 import types
 import typing
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -168,7 +169,7 @@ def validation_problems(
 
 def _load_yaml(text: str, source: str, empty_hint: str, error: LocatedErrorFactory) -> tuple[Any, Any]:
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
     from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt")
@@ -177,7 +178,11 @@ def _load_yaml(text: str, source: str, empty_hint: str, error: LocatedErrorFacto
     try:
         # Parse once into nodes; refuse deep nesting (while composing), unsupported tags,
         # recursive aliases and alias bombs on the bare nodes, then build from those same nodes.
-        document = yaml.compose(text)
+        with warnings.catch_warnings():
+            # A reused anchor is valid YAML (the later one wins); ruamel's warning would reach the
+            # user's terminal as a Python warning naming its own source line.
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            document = yaml.compose(text)
         refused = _node_problem(document) or _expansion_problem(document)
         if refused is not None:
             path, mark, message = refused
