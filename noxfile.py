@@ -117,11 +117,12 @@ def tests_cli_local(session: nox.Session) -> None:
         "dev",
         "pytest",
         "packages/llmhub-cli/tests/test_local_integration.py",
-        # The bad-input corpus cases for llmhub-local's files (registry, state store), skipped in
-        # the plain CLI session where llmhub-local is not installed.
+        # What the plain CLI session skips without llmhub-local: the bad-input corpus cases for
+        # its files (registry, state store) and the key-leak check of the `llmhub local` commands.
         "packages/llmhub-cli/tests/test_corpus.py",
+        "packages/llmhub-cli/tests/test_key_leaks.py",
         "-k",
-        "registry or state",
+        "registry or state or every_cli_command",
         *session.posargs,
         env=_env("tests-cli-local"),
     )
