@@ -104,21 +104,19 @@ def tests(session: nox.Session, package: str) -> None:
 @nox.session
 def tests_cli_local(session: nox.Session) -> None:
     """The CLI with llmhub-local installed (its ``local`` extra): the mount and local candidates."""
+    run = ("uv", "run", "--frozen", "--exact", "--package", "llmhub", "--extra", "local", "--group", "dev")
     session.run(
-        "uv",
-        "run",
-        "--frozen",
-        "--exact",
-        "--package",
-        "llmhub",
-        "--extra",
-        "local",
-        "--group",
-        "dev",
+        *run,
         "pytest",
         "packages/llmhub-cli/tests/test_local_integration.py",
-        # What the plain CLI session skips without llmhub-local: the bad-input corpus cases for
-        # its files (registry, state store) and the key-leak check of the `llmhub local` commands.
+        *session.posargs,
+        env=_env("tests-cli-local"),
+    )
+    # What the plain CLI session skips without llmhub-local: the bad-input corpus cases for its
+    # files (registry, state store) and the key-leak check of the `llmhub local` commands.
+    session.run(
+        *run,
+        "pytest",
         "packages/llmhub-cli/tests/test_corpus.py",
         "packages/llmhub-cli/tests/test_key_leaks.py",
         "-k",
