@@ -118,6 +118,9 @@ def _response_copy(response: object, secrets: tuple[str, ...]) -> object:
         content = getattr(response, "content", b"")
     except Exception:  # noqa: BLE001 - a streamed body that was never read
         content = b""
+    if isinstance(content, bytes) and any(s.encode("utf-8") in content for s in secrets):
+        # The raw body can echo the key (a 401 "Incorrect API key provided: sk-..."), like exc.body.
+        content = redact_text(content.decode("utf-8", "replace"), secrets).encode("utf-8")
     try:
         factory: Any = type(response)
         copy = factory(
