@@ -116,17 +116,6 @@ roles:
 """
 
 
-def _hook_payloads_detached() -> bool:
-    """The runtime detaches SDK exceptions from their HTTP request (whose headers hold the key)."""
-    import llmhub_runtime._redact as redact
-
-    return hasattr(redact, "_detach_http")
-
-
-# Until the runtime's fix for issue 16's hook-payload item lands (another helper's work), an SDK
-# exception handed to a hook still reaches ``request.headers`` (Authorization); this test finds
-# it there (payload.error.__cause__.request.headers). It runs as soon as the fix is in.
-@pytest.mark.skipif(not _hook_payloads_detached(), reason="runtime hook-payload detach fix not landed yet")
 def test_hook_payloads_exceptions_and_debug_logs_hold_no_key(
     keys: dict[str, str], tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -212,6 +201,7 @@ def _cli_runs(project: Path, server: FakeOpenAIServer, home: Path) -> list[tuple
         ("spec show", [*root, "spec", "show"]),
         ("spec validate", [*root, "spec", "validate"]),
         ("spec schema", [*root, "spec", "schema"]),
+        ("spec migrate", [*root, "spec", "migrate", "--dry-run"]),
         ("generate", [*root, "generate", "--no-llm", "--force"]),
         ("generate", [*root, "generate", "--no-llm", "--dry-run", "--explain", "--format", "json"]),
         ("roles", [*root, "roles", "--format", "json"]),
