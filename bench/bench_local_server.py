@@ -11,7 +11,9 @@ measurement). Targets, interleaved round by round so that load drifts hit all of
 - ``llmhub (omp default)``: the same server with libgomp's default wait policy, i.e. before the
   fix - the difference between the two is the cause (OpenMP threads spinning between tokens);
 - ``llama_cpp.server``: llama-cpp-python's own server as users run it (needs
-  ``llama-cpp-python[server]``: fastapi, sse-starlette, pydantic-settings, starlette-context).
+  ``llama-cpp-python[server]``: fastapi, sse-starlette, pydantic-settings, starlette-context);
+  with ``--baseline-passive`` it gets ``OMP_WAIT_POLICY=PASSIVE`` too, which isolates the cost
+  of the servers themselves from the thread setting.
 
 Both llmhub servers and llama_cpp.server load the model with the same llama.cpp weight-repacking
 setting (see the llama.cpp runner: off on AMX CPUs, where ggml's AMX buffer crashes in VMs).
@@ -143,7 +145,9 @@ def llmhub_server(home: Path, threads: int, ctx: int, omp_default: bool) -> Iter
 
 
 @contextmanager
-def llama_cpp_server(model_path: str, threads: int, ctx: int) -> Iterator[str | None]:
+def llama_cpp_server(
+    model_path: str, threads: int, ctx: int, *, passive: bool = False
+) -> Iterator[str | None]:
     missing = [
         m
         for m in ("fastapi", "uvicorn", "sse_starlette", "pydantic_settings", "starlette_context")
@@ -160,7 +164,8 @@ def llama_cpp_server(model_path: str, threads: int, ctx: int) -> Iterator[str | 
     args = [sys.executable, "-c", code, "--model", model_path, "--n_threads", str(threads)]
     args += ["--n_threads_batch", str(threads), "--n_ctx", str(ctx), "--host", "127.0.0.1"]
     args += ["--port", str(port), "--model_alias", "bench"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"} if passive else None
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/v1"
     try:
         _wait_up(proc, base, "llama_cpp.server")
@@ -192,6 +197,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (the median is kept)")
     parser.add_argument("--burners", type=int, default=1, help="CPU-burning processes for the contended run")
     parser.add_argument(
+        "--baseline-passive",
+        action="store_true",
+        help="run llama_cpp.server with OMP_WAIT_POLICY=PASSIVE too (the same thread setting as ours)",
+    )
+    parser.add_argument(
         "--omp-default-clients",
         type=int,
         nargs="*",
@@ -210,7 +220,7 @@ def main() -> None:
             home.mkdir()
         with (
             llmhub_server(homes[0], args.threads, args.context, omp_default=False) as ours,
-            llama_cpp_server(model_path, args.threads, args.context) as theirs,
+            llama_cpp_server(model_path, args.threads, args.context, passive=args.baseline_passive) as theirs,
         ):
             targets = {"llmhub-local": http_caller(ours, "bench", args.max_tokens)}
             if theirs is not None:
@@ -229,7 +239,8 @@ def main() -> None:
                     f"{MODEL}, {args.threads} thread(s), n_ctx {args.context}, "
                     f"{args.max_tokens} tokens/request, "
                     f"{args.requests} requests/point, {args.rounds} interleaved rounds (median), "
-                    f"{os.cpu_count()} CPUs, load average before {load_before[0]:.2f} {load_before[1]:.2f}"
+                    f"{os.cpu_count()} CPUs, load average before {load_before[0]:.2f} {load_before[1]:.2f}, "
+                    f"llama_cpp.server with OMP_WAIT_POLICY {'PASSIVE' if args.baseline_passive else 'unset'}"
                 )
                 for condition, count in (("quiet", 0), (f"{args.burners} CPU burner(s)", args.burners)):
                     seconds = 60.0 + 40.0 * len(args.clients) * len(targets) * args.rounds
