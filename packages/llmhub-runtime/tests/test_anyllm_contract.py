@@ -5,6 +5,8 @@ plus a few things any-llm does not document as public:
 
 * ``any_llm.utils.aio.run_async_in_sync``: the hub's sync methods run its one async
   implementation through it, on the long-lived background loop any-llm's own sync API uses;
+* ``any_llm.utils.aio._async_source_to_sync_iter(..., on_demand=True)`` (private): the hub's
+  sync streams, read one chunk per ``next()`` on that loop (any-llm's file downloads use it);
 * ``any_llm.constants.INSIDE_NOTEBOOK``: the same "may a sync call block a running loop" default
   any-llm's sync methods apply;
 * ``any_llm.providers.openai.base.BaseOpenAIProvider``: which clients take
@@ -72,3 +74,29 @@ def test_a_client_exposes_its_sdk_client_with_an_async_close(server: FakeOpenAIS
     assert inspect.iscoroutinefunction(close)
     asyncio.run(close())
     assert client.client.is_closed()  # type: ignore[attr-defined]
+
+
+def test_the_on_demand_bridge_reads_only_what_is_asked_and_closes_the_source() -> None:
+    from any_llm.utils.aio import _async_source_to_sync_iter
+
+    produced: list[int] = []
+    closed: list[bool] = []
+
+    async def numbers() -> object:
+        try:
+            for i in range(10):
+                produced.append(i)
+                yield i
+        finally:
+            closed.append(True)
+
+    async def source() -> object:
+        return numbers()
+
+    parameters = inspect.signature(_async_source_to_sync_iter).parameters
+    assert {"get_async_iter", "allow_running_loop", "on_demand"} <= set(parameters)
+    stream = _async_source_to_sync_iter(source, allow_running_loop=False, on_demand=True)  # type: ignore[arg-type]
+    assert [next(stream), next(stream)] == [0, 1]
+    assert produced == [0, 1]  # nothing read ahead of the caller
+    stream.close()
+    assert closed == [True]  # closing the sync side closed the async source

@@ -597,25 +597,19 @@ class _deadline:  # noqa: N801 - used like asyncio.timeout
 
 
 def _sync_iter(stream: AsyncIterator[ChatCompletionChunk]) -> Iterator[ChatCompletionChunk]:
-    """Iterate an async stream from sync code, one chunk per ``next()``, on any-llm's loop.
+    """Iterate an async stream from sync code, on any-llm's background loop.
 
-    Each chunk is fetched when the caller asks for it (not read ahead), so "chunks delivered"
-    means received by the caller, and a caller who stops early stops the stream.
+    any-llm's own bridge, in its on-demand mode: one task on that loop reads the stream, one chunk
+    each time the caller asks for one (not ahead), so "chunks delivered" means received by the
+    caller, and a caller who stops early (``close()``) stops the stream.
     """
+    from any_llm.constants import INSIDE_NOTEBOOK
+    from any_llm.utils.aio import _async_source_to_sync_iter
 
-    async def step() -> Any:
-        return await anext(stream, _END)
+    async def source() -> AsyncIterator[ChatCompletionChunk]:
+        return stream
 
-    try:
-        while (chunk := _run_sync(step())) is not _END:
-            yield chunk
-    finally:
-        close = getattr(stream, "aclose", None)
-        if callable(close):
-            try:
-                _run_sync(close())
-            except Exception:
-                logger.debug("closing a stream failed", exc_info=True)
+    return _async_source_to_sync_iter(source, allow_running_loop=INSIDE_NOTEBOOK, on_demand=True)
 
 
 def _run_sync(coroutine: Any) -> Any:
