@@ -116,3 +116,12 @@ def test_gguf_embedding_entry_loads_in_embedding_mode(tmp_path: Path) -> None:
     config = load_registry(path).get("e").model_config_for()
     assert config.embedding is True
     assert load_registry(path).get("smollm2").backend is BackendType.LLAMA_CPP
+
+
+@pytest.mark.parametrize("key", ["../../victim", "/abs/path", "a..b", "Upper"])
+def test_env_keys_in_the_registry_are_plain_names(tmp_path: Path, key: str) -> None:
+    path = write(tmp_path, f"models:\n  m:\n    base_model: smollm2-135m-instruct\n    env_key: {key!r}\n")
+    with pytest.raises(RegistryError) as info:
+        load_registry(path)
+    assert "models.m.env_key" in str(info.value)
+    assert "invalid environment key" in str(info.value)

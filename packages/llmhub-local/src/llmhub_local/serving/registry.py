@@ -27,13 +27,14 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from llmhub_local.errors import LLMConfigError, RegistryError
 from llmhub_local.runners.config import BackendType, ModelConfig
 from llmhub_local.runners.model_store import KNOWN_MODELS, find_known_model
+from llmhub_local.serving.envs import validate_env_key
 from llmhub_runtime.errors import UnknownModelError
 
 __all__ = ["MODEL_ID_PATTERN", "ModelEntry", "ModelType", "Registry", "RegistryFile", "load_registry"]
@@ -55,7 +56,7 @@ class ModelEntry(BaseModel):
     use_4bit: bool = False
     system_prompt: str = ""
     backend: BackendType | None = None
-    env_key: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    env_key: Annotated[str, AfterValidator(validate_env_key)] | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
     @property
