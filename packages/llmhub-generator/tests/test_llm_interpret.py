@@ -150,3 +150,14 @@ def test_llm_generator_role_from_an_existing_runtime_file(
 def test_bad_generator_model_syntax(spec_text: str, small_catalog: FakeCatalog) -> None:
     with pytest.raises(ValueError, match="provider:model"):
         generate(parse_spec_yaml(spec_text), small_catalog, GenerateOptions(generator_model="just-a-model"))
+
+
+@pytest.mark.parametrize(
+    "content", [b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe\x00 not json", b'{"kind": 3}', b""]
+)
+def test_unreadable_needs_cache_entries_are_ignored(tmp_path: Path, content: bytes) -> None:
+    from llmhub_generator.llm_interpret import NeedsCache
+
+    (tmp_path / "k.json").write_bytes(content)  # deep, binary, wrong shape, empty
+    assert NeedsCache(tmp_path).get("k") is None
+    assert NeedsCache(tmp_path).get("missing") is None

@@ -100,6 +100,16 @@ def test_corrupt_cached_copy_is_replaced(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("fake_packages")
+@pytest.mark.parametrize("stamp", [b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe\x00garbage", b"{}"])
+def test_corrupt_stamp_means_verify_again(tmp_path: Path, stamp: bytes) -> None:
+    cache = tmp_path / "cache"
+    path = materialize(_known(SINGLE), cache)
+    (path.parent / "m.gguf.verified").write_bytes(stamp)  # deep JSON, not text, or empty
+    path.write_bytes(b"truncated")  # only a fresh check (not the stamp) notices this
+    assert materialize(_known(SINGLE), cache).read_bytes() == b"".join(CHUNKS)
+
+
+@pytest.mark.usefixtures("fake_packages")
 def test_checksum_mismatch_leaves_nothing_behind(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     bad = replace(SINGLE, sha256="0" * 64)

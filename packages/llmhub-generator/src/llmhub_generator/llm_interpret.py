@@ -96,13 +96,17 @@ class NeedsCache:
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The cached suggestion for ``key``, or None (missing or unreadable)."""
+        from llmhub_runtime.errors import ConfigError
+        from llmhub_runtime.readers import read_json_file
+
         path = self.directory / f"{key}.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return Suggestion.model_validate(data).model_dump(exclude_none=True)
-        except FileNotFoundError:
+        if not path.exists():
             return None
-        except (OSError, ValueError, ValidationError):
+        try:
+            # The shared reader: size and nesting limits (a deep file is not a RecursionError).
+            data = read_json_file(path, max_bytes=1024 * 1024)
+            return Suggestion.model_validate(data).model_dump(exclude_none=True)
+        except (ConfigError, ValidationError):
             logger.warning("ignoring unreadable needs cache entry %s", path)
             return None
 

@@ -315,10 +315,14 @@ def _write_stamp(path: Path, sha256: str) -> None:
 
 
 def _stamp_matches(path: Path, sha256: str) -> bool:
+    from llmhub_runtime.errors import ConfigError
+    from llmhub_runtime.readers import read_json_file
+
     try:
-        data = json.loads(_stamp_path(path).read_text(encoding="utf-8"))
+        # The shared reader: size and nesting limits (a corrupt stamp only means "check again").
+        data = read_json_file(_stamp_path(path), max_bytes=64 * 1024)
         stat = path.stat()
-    except (OSError, ValueError):
+    except (ConfigError, OSError):
         return False
     return bool(
         isinstance(data, dict)
