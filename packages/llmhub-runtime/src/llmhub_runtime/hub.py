@@ -2,7 +2,8 @@
 
 The hub resolves a role to its target (provider, model, params) and its fallbacks, and runs each
 call as a series of attempts (:mod:`llmhub_runtime._attempts` decides where each goes and how long
-to wait first). There is one implementation of a call and one of a stream, both async; the sync
+to wait first). There is one implementation of a call (here) and one of a stream
+(:mod:`llmhub_runtime._streams`), both async; the sync
 methods run them on any-llm's own background event loop, exactly as any-llm's sync API runs its
 async one, so sync and async calls behave the same. Responses are any-llm's own objects, passed
 through unchanged.
@@ -23,13 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from llmhub_runtime._breaker import Breaker, TargetHealth
-from llmhub_runtime._calls import aclose_quietly, api_key_for, call_params, check_env, make_result
+from llmhub_runtime._calls import api_key_for, call_params, check_env, make_result
 from llmhub_runtime.config_loader import load_runtime_config
 from llmhub_runtime.errors import (
     LLMHubRuntimeError,
     ModeMismatchError,
-    StreamInterruptedError,
-    StreamTimeoutError,
 )
 from llmhub_runtime.models import CallContext, CallResult, LLMMode, ResolvedCall, RuntimeConfig, StreamPolicy
 
@@ -50,7 +49,6 @@ _Send = Callable[["AnyLLM", ResolvedCall], Awaitable[Any]]
 
 _COMPLETION_MODES = (LLMMode.CHAT, LLMMode.TOOL)
 _EMBEDDING_MODES = (LLMMode.EMBEDDING,)
-_END: Any = object()
 
 
 class LLMHub:
@@ -208,7 +206,9 @@ class LLMHub:
         a stream has ended, been closed early, or failed.
         """
         resolved = self._resolve_for(role, params_override, "astream_completion", _COMPLETION_MODES)
-        return self._stream(resolved, messages, stream_policy)
+        from llmhub_runtime._streams import stream_answer
+
+        return stream_answer(self, resolved, messages, stream_policy)
 
     # ------------------------------------------------------------------ sync API
 
@@ -251,7 +251,9 @@ class LLMHub:
     ) -> Iterator[ChatCompletionChunk]:
         """Sync :meth:`astream_completion`: ``for chunk in hub.stream_completion(...)``."""
         resolved = self._resolve_for(role, params_override, "stream_completion", _COMPLETION_MODES)
-        return _sync_iter(self._stream(resolved, messages, stream_policy))
+        from llmhub_runtime._streams import stream_answer, sync_stream
+
+        return sync_stream(stream_answer(self, resolved, messages, stream_policy))
 
     # ------------------------------------------------------------------ the two loops
 
@@ -299,113 +301,6 @@ class LLMHub:
                 )
             return response
 
-    async def _stream(
-        self, resolved: ResolvedCall, messages: list[dict[str, Any]], policy: StreamPolicy | None
-    ) -> AsyncIterator[ChatCompletionChunk]:
-        """Stream one answer (see :meth:`astream_completion`)."""
-        from llmhub_runtime._usage import UsageTracker, cost_of
-
-        plan = self._plan(resolved)
-        reset: ChatCompletionChunk | None = None
-        while True:
-            attempt = plan.next()
-            target = attempt.target
-            if attempt.delay:
-                await asyncio.sleep(attempt.delay)
-            context = self._context(plan, attempt, messages=messages, stream=True)
-            started = time.perf_counter()
-            iterator: AsyncIterator[ChatCompletionChunk] | None = None
-            try:
-                async with _deadline(target.first_token_timeout, "first_token", target):
-                    client = self._async_client(target)
-                    stream = await client.acompletion(
-                        model=target.model,
-                        messages=_wire(messages),
-                        stream=True,
-                        **self._stream_params(client, target),
-                    )
-                    iterator = aiter(cast("AsyncIterator[ChatCompletionChunk]", stream))
-                    chunk = await anext(iterator, _END)
-            except Exception as exc:  # noqa: BLE001 - the plan raises what is not retried
-                await aclose_quietly(iterator)
-                self._failed(plan, attempt, context, started, exc, stream=True)
-                continue
-            except asyncio.CancelledError:
-                await aclose_quietly(iterator)
-                plan.abandoned(attempt)
-                raise
-            if reset is not None:
-                yield reset
-                reset = None
-            tracker = UsageTracker()
-            delivered = 0
-            outcome: BaseException | None = None
-            try:
-                while chunk is not _END:
-                    tracker.see(chunk)
-                    delivered += 1
-                    yield chunk
-                    async with _deadline(target.stream_idle_timeout, "idle", target):
-                        chunk = await anext(iterator, _END)
-            except (GeneratorExit, asyncio.CancelledError):
-                outcome = _STOPPED  # the consumer stopped reading: not a failure of the target
-                raise
-            except Exception as exc:  # noqa: BLE001 - handled by the stream policy below
-                outcome = self._scrub(exc)
-            finally:
-                await aclose_quietly(iterator)
-                if outcome is None or outcome is _STOPPED:
-                    if outcome is None:
-                        circuit = plan.succeeded(attempt)
-                    else:
-                        plan.abandoned(attempt)
-                        circuit = attempt.circuit
-                    if context is not None and self.on_after_call is not None:
-                        self._fire_after(
-                            make_result(
-                                context,
-                                started,
-                                success=True,
-                                chunk_count=delivered,
-                                stream_completed=outcome is None,
-                                answered_model=tracker.model,
-                                usage=tracker.usage,
-                                cost=cost_of(tracker.usage, target.prices) if outcome is None else None,
-                                circuit=circuit,
-                            )
-                        )
-            if outcome is None:
-                return
-            assert isinstance(outcome, Exception)
-            interrupted = StreamInterruptedError(
-                resolved.role, target.provider, target.model, delivered, outcome
-            )
-            interrupted.__cause__ = outcome
-            restart = (policy or target.stream_policy) == "restart" and _may_restart(outcome)
-            if restart:
-                circuit, _ = plan.failed(attempt, outcome, restart=True, record=interrupted)
-            else:
-                circuit = plan.interrupted(attempt, outcome, interrupted)
-            if context is not None and self.on_after_call is not None:
-                self._fire_after(
-                    make_result(
-                        context,
-                        started,
-                        success=False,
-                        error=interrupted,
-                        chunk_count=delivered,
-                        stream_completed=False,
-                        answered_model=tracker.model,
-                        circuit=circuit,
-                    )
-                )
-            if not restart:
-                raise interrupted from outcome
-            from llmhub_runtime.streams import StreamReset
-
-            reason = f"{type(outcome).__name__}: {outcome}"
-            reset = StreamReset.build(target.provider, target.model, delivered, reason)
-
     # ------------------------------------------------------------------ internals
 
     def _plan(self, resolved: ResolvedCall) -> AttemptPlan:
@@ -444,15 +339,6 @@ class LLMHub:
                     retry_in=retry_in,
                 )
             )
-
-    def _stream_params(self, client: AnyLLM, target: ResolvedCall) -> dict[str, Any]:
-        params = call_params(target)
-        if self._config.resilience.stream_usage and "stream_options" not in params:
-            from any_llm.providers.openai.base import BaseOpenAIProvider
-
-            if isinstance(client, BaseOpenAIProvider):
-                params["stream_options"] = {"include_usage": True}
-        return params
 
     def _pool(self) -> ClientPool:
         pool = self._pool_instance
@@ -551,65 +437,9 @@ def _load_call_modules() -> None:
     _LAZY["AttemptPlan"] = AttemptPlan
 
 
-class _Stopped(BaseException):
-    """Marks a stream whose consumer stopped reading (not an error)."""
-
-
-_STOPPED = _Stopped()
-
-
 def _wire(messages: list[dict[str, Any]]) -> list[Any]:
     """The messages as any-llm's signature types them (it also accepts its message objects)."""
     return messages
-
-
-def _may_restart(exc: BaseException) -> bool:
-    """A stream broken by ``exc`` may be replayed elsewhere (never after a content filter)."""
-    from llmhub_runtime._retry import Verdict, classify
-
-    return classify(exc) is not Verdict.RAISE
-
-
-class _deadline:  # noqa: N801 - used like asyncio.timeout
-    """``asyncio.timeout(seconds)`` whose expiry raises :class:`StreamTimeoutError`."""
-
-    __slots__ = ("_phase", "_seconds", "_target", "_timeout")
-
-    def __init__(self, seconds: float | None, phase: str, target: ResolvedCall) -> None:
-        self._seconds = seconds
-        self._phase = phase
-        self._target = target
-        self._timeout = asyncio.timeout(seconds)
-
-    async def __aenter__(self) -> None:
-        await self._timeout.__aenter__()
-
-    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
-        try:
-            await self._timeout.__aexit__(exc_type, exc, tb)
-        except TimeoutError as e:
-            if self._timeout.expired() and self._seconds is not None:
-                raise StreamTimeoutError(
-                    self._phase, self._seconds, self._target.provider, self._target.model
-                ) from e
-            raise
-        return None
-
-
-def _sync_iter(stream: AsyncIterator[ChatCompletionChunk]) -> Iterator[ChatCompletionChunk]:
-    """Iterate an async stream from sync code, on any-llm's background loop.
-
-    any-llm's own bridge, in its on-demand mode: one task on that loop reads the stream, one chunk
-    each time the caller asks for one (not ahead), so "chunks delivered" means received by the
-    caller, and a caller who stops early (``close()``) stops the stream.
-    """
-    from any_llm.constants import INSIDE_NOTEBOOK
-    from any_llm.utils.aio import _async_source_to_sync_iter
-
-    async def source() -> AsyncIterator[ChatCompletionChunk]:
-        return stream
-
-    return _async_source_to_sync_iter(source, allow_running_loop=INSIDE_NOTEBOOK, on_demand=True)
 
 
 def _run_sync(coroutine: Any) -> Any:
