@@ -187,7 +187,17 @@ class Check:
     any_exit: bool = False  # a command that only summarises (must not crash, need not fail)
 
 
-def _checks(kind: str, setup: Setup) -> list[Check]:
+#: llmhub.yaml cases also run through `generate --check` (the issue's "internal error" in generate
+#: came from reading an existing llmhub.yaml); a subset, since each run generates for real.
+GENERATE_OVER = {
+    "latin1.yaml", "cp1252_quote.yaml", "utf16_no_bom.yaml", "utf32_no_bom.yaml", "nul_byte_mid.yaml",
+    "bom_utf16_lying.yaml", "bom_then_garbage.yaml", "binary_garbage.yaml", "alias_bomb_in_params.yaml",
+    "alias_bomb_billion_laughs.yaml", "deep_flow_nesting.yaml", "tag_python_object.yaml",
+    "runtime-huge_x_keys", "runtime-fifo", "runtime-directory", "runtime-dev_null",
+}  # fmt: skip
+
+
+def _checks(kind: str, setup: Setup, name: str = "") -> list[Check]:
     root, home, target = str(setup.root), str(setup.home), setup.target
     if kind == "spec":
         from llmhub_generator.spec import load_spec
@@ -210,6 +220,11 @@ def _checks(kind: str, setup: Setup) -> list[Check]:
             Check("roles", ["--root", root, "roles"], located=True),
             Check("load_runtime_config", api=lambda: load_runtime_config(target), located=True),
             Check("LLMHub", api=lambda: LLMHub(config_path=target), located=True),
+            *(
+                [Check("generate --check", ["--root", root, "generate", "--no-llm", "--check"], located=True)]
+                if name in GENERATE_OVER
+                else []
+            ),
         ]
     if kind == "registry":
         from llmhub_local.serving.registry import load_registry
@@ -292,7 +307,7 @@ def test_corpus_case(
     shown_name = setup.target.name
     before = setup.snapshot()
 
-    for check in _checks(kind, setup):
+    for check in _checks(kind, setup, name):
         if check.name in expect.get("skip", ()):
             continue
         wanted = expect["exit"] if check.exit is None else check.exit
