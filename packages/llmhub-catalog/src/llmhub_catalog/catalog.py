@@ -176,6 +176,8 @@ class Catalog:
             }
             shared[key] = (entry["name"], ratings)
         built: dict[str, ModelRecord] = {}
+        built_provenance: dict[int, dict[str, Provenance]] = {}
+        parts: dict[tuple[Any, ...], Any] = {}
         for index, row in enumerate(self._rows):
             link = row["arena"]
             arena: ArenaRatings | None = None
@@ -191,7 +193,9 @@ class Catalog:
                     },
                 )
             try:
-                record = _construct(row, arena, provenance, self.version, self._provenance_table)
+                record = _construct(
+                    row, arena, provenance, self.version, self._provenance_table, built_provenance, parts
+                )
             except (KeyError, TypeError, ValueError) as exc:
                 raise SnapshotError(
                     f"record {row.get('id')!r} is malformed ({type(exc).__name__}: {exc})",
@@ -384,7 +388,8 @@ class Catalog:
 
 _new = object.__new__
 _setattr = object.__setattr__
-_DEFAULTS: dict[type[Any], dict[str, Any]] = {}
+# Per record class: (number of fields, defaults of the optional fields without a factory).
+_DEFAULTS: dict[type[Any], tuple[int, dict[str, Any]]] = {}
 
 
 def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
@@ -393,18 +398,19 @@ def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
     What ``model_construct`` does, minus its per-field default and alias handling (the caller
     passes every field): about ten times faster, which matters for thousands of records.
     Missing fields take the class's defaults (none of the record models has a mutable default
-    outside ``ModelRecord``, whose fields :func:`_construct` always passes).
+    outside ``ModelRecord``, whose fields :func:`_construct` always passes). ``values`` is
+    owned by the instance afterwards (pass a fresh dict).
     """
-    defaults = _DEFAULTS.get(cls)
-    if defaults is None:
+    spec = _DEFAULTS.get(cls)
+    if spec is None:
         defaults = {
             name: field.default
             for name, field in cls.model_fields.items()
             if not field.is_required() and field.default_factory is None
         }
-        _DEFAULTS[cls] = defaults
-    if defaults.keys() - values.keys():
-        values = {**defaults, **values}
+        spec = _DEFAULTS[cls] = (len(cls.model_fields), defaults)
+    if len(values) != spec[0]:  # the keys are always field names: fewer means defaults to fill
+        values = {**spec[1], **values}
     instance = _new(cls)
     _setattr(instance, "__dict__", values)
     _setattr(instance, "__pydantic_fields_set__", set(values))
@@ -419,6 +425,8 @@ def _construct(
     provenance: Mapping[str, Provenance] | None = None,
     snapshot_date: str | None = None,
     provenance_table: Sequence[Mapping[str, str]] = (),
+    built_provenance: dict[int, dict[str, Provenance]] | None = None,
+    parts: dict[tuple[Any, ...], Any] | None = None,
 ) -> ModelRecord:
     """One record from a verified row, without validation (the fast path of catalog loading).
 
@@ -427,6 +435,8 @@ def _construct(
     a row's sections may leave out fields at their defaults (``None`` prices...).
     ``provenance`` maps a source name to its shared :class:`Provenance`; a row's provenance may
     name a source (``{"prices.input": "litellm"}``) or spell it out (``{"source", "date"}``).
+    ``built_provenance`` caches the built map of each provenance-table index across rows, and
+    ``parts`` the shared capabilities, modalities and tiers.
     """
     from llmhub_catalog.models import (
         Capabilities,
@@ -444,10 +454,25 @@ def _construct(
         Tiers,
     )
 
+    # Small frozen parts that most records share (capabilities, modalities, tiers) are built
+    # once per distinct value and shared, when the caller passes a ``parts`` memo.
+    memo: dict[tuple[Any, ...], Any] = {} if parts is None else parts
     modalities = row["modalities"]
+    key: tuple[Any, ...] = ("modalities", tuple(modalities["input"]), tuple(modalities["output"]))
+    modalities_part = memo.get(key)
+    if modalities_part is None:
+        modalities_part = memo[key] = _trusted(Modalities, {"input": key[1], "output": key[2]})
     caps = row["capabilities"]
     if "reasoning_efforts" in caps:
         caps = {**caps, "reasoning_efforts": tuple(caps["reasoning_efforts"])}
+    key = ("capabilities", *caps.items())
+    capabilities = memo.get(key)
+    if capabilities is None:
+        capabilities = memo[key] = _trusted(Capabilities, dict(caps))
+    key = ("tiers", *row["tiers"].items())
+    tiers = memo.get(key)
+    if tiers is None:
+        tiers = memo[key] = _trusted(Tiers, dict(row["tiers"]))
     prices = dict(row["prices"])
     if "long_context" in prices:
         prices["long_context"] = tuple(_trusted(PriceTier, dict(tier)) for tier in prices["long_context"])
@@ -465,16 +490,22 @@ def _construct(
                 },
             },
         )
-    shared = provenance or {}
-    record_provenance: dict[str, Provenance] = {}
-    for path, origin in expand_provenance(row, provenance_table).items():
-        if isinstance(origin, str):
-            found = shared.get(origin)
-            if found is None:
-                found = _trusted(Provenance, {"source": origin, "date": ""})
-            record_provenance[path] = found
-        else:
-            record_provenance[path] = _trusted(Provenance, dict(origin))
+    link = row.get("provenance")
+    cached = built_provenance.get(link) if built_provenance is not None and type(link) is int else None
+    if cached is None:
+        shared = provenance or {}
+        cached = {}
+        for path, origin in expand_provenance(row, provenance_table).items():
+            if isinstance(origin, str):
+                found = shared.get(origin)
+                if found is None:
+                    found = _trusted(Provenance, {"source": origin, "date": ""})
+                cached[path] = found
+            else:
+                cached[path] = _trusted(Provenance, dict(origin))
+        if built_provenance is not None and type(link) is int:
+            built_provenance[link] = cached
+    record_provenance = dict(cached)  # each record owns its map; the Provenance values are shared
     conflicts = tuple(_trusted(FieldConflict, dict(item)) for item in row.get("conflicts") or ())
     return _trusted(
         ModelRecord,
@@ -487,10 +518,8 @@ def _construct(
             "name": row["name"],
             "family": row["family"],
             "kind": ModelKind(row["kind"]),
-            "capabilities": _trusted(Capabilities, dict(caps)),
-            "modalities": _trusted(
-                Modalities, {"input": tuple(modalities["input"]), "output": tuple(modalities["output"])}
-            ),
+            "capabilities": capabilities,
+            "modalities": modalities_part,
             "limits": _trusted(Limits, dict(row["limits"])),
             "prices": _trusted(Prices, prices),
             "open_weights": row["open_weights"],
@@ -504,7 +533,7 @@ def _construct(
             "preview": row.get("preview", False),
             "arena": arena,
             "embedding": embedding_info,
-            "tiers": _trusted(Tiers, dict(row["tiers"])),
+            "tiers": tiers,
             "source": row["source"],
             "provenance": record_provenance,
             "conflicts": conflicts,

@@ -42,7 +42,7 @@ CatalogSource = Literal["auto", "bundled", "cache", "live"]
 
 
 def _bundled() -> Snapshot:
-    return read_snapshot(bundled_snapshot_path())
+    return read_snapshot(bundled_snapshot_path(), packaged=True)
 
 
 def _bundled_version() -> str:

@@ -132,8 +132,15 @@ def dump_payload(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def read_snapshot(path: str | Path, *, error: type[SnapshotError] = SnapshotError) -> Snapshot:
+def read_snapshot(
+    path: str | Path, *, error: type[SnapshotError] = SnapshotError, packaged: bool = False
+) -> Snapshot:
     """Read and verify a snapshot file.
+
+    ``packaged=True`` is for the snapshot shipped inside this package (as trusted as the code
+    reading it): its sha256 and fields are checked as for any file, but the payload is parsed
+    once, without the generic nesting-depth walk over every value that guards files a user or
+    another program could have written (about a third of the loading time).
 
     Raises:
         SnapshotError (or ``error``): The file is missing or unreadable, its header is invalid,
@@ -165,8 +172,14 @@ def read_snapshot(path: str | Path, *, error: type[SnapshotError] = SnapshotErro
             f"{header.get('sha256')}, got {digest})",
             path=where,
         )
-    # Encoding and nesting depth checked too (a deep payload is a message, not a RecursionError).
-    payload = load_json_text(body, source=where, line_offset=1, error=located)
+    if packaged:
+        try:
+            payload = json.loads(body)
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+            raise error(f"the payload is not valid JSON ({exc})", path=where, line=2) from exc
+    else:
+        # Encoding and nesting depth checked too (a deep payload is a message, not a RecursionError).
+        payload = load_json_text(body, source=where, line_offset=1, error=located)
     if not isinstance(payload, dict):
         raise error("payload is not a JSON object", path=where, line=2)
     for name in _PAYLOAD_FIELDS:
