@@ -34,7 +34,6 @@ from llmhub_catalog.errors import (
     UnknownModelError,
 )
 from llmhub_catalog.loader import CatalogSource, load_catalog, load_snapshot
-from llmhub_catalog.providers import ANYLLM_PROVIDERS, AnyLLMProvider, route_for
 from llmhub_catalog.snapshot import bundled_snapshot_path
 
 if TYPE_CHECKING:
@@ -58,11 +57,12 @@ if TYPE_CHECKING:
         ReasoningMode,
         Tiers,
     )
+    from llmhub_catalog.providers import ANYLLM_PROVIDERS, AnyLLMProvider, route_for
     from llmhub_catalog.refresh import refresh_catalog
     from llmhub_catalog.sources import ModelSource, StaticSource
 
-# Names served on first access, so that `import llmhub_catalog` does not import pydantic or
-# the network code.
+# Names served on first access, so that `import llmhub_catalog` does not import pydantic, the
+# network code or the provider table (none of which loading a catalog needs).
 _LAZY = {
     **dict.fromkeys(
         (
@@ -86,6 +86,7 @@ _LAZY = {
         "llmhub_catalog.models",
     ),
     "refresh_catalog": "llmhub_catalog.refresh",
+    **dict.fromkeys(("ANYLLM_PROVIDERS", "AnyLLMProvider", "route_for"), "llmhub_catalog.providers"),
     **dict.fromkeys(("CatalogDiff", "PriceChange", "diff_catalogs"), "llmhub_catalog.diff"),
     **dict.fromkeys(("ModelSource", "StaticSource"), "llmhub_catalog.sources"),
 }

@@ -8,7 +8,6 @@ filter pays for building them (see ``bench/bench_catalog.py``).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -237,6 +236,8 @@ class Catalog:
         try:
             return index[model_id]
         except KeyError:
+            import difflib  # only for the error message: not on the loading path
+
             close = tuple(difflib.get_close_matches(model_id, index, n=3))
             raise UnknownModelError(model_id, suggestions=close) from None
 
