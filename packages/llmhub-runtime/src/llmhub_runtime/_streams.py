@@ -47,8 +47,10 @@ async def stream_answer(
         started = time.perf_counter()
         iterator: AsyncIterator[ChatCompletionChunk] | None = None
         try:
+            # The client is made before the clock starts: a first call may import the provider's
+            # SDK, which is not the provider being slow to answer.
+            client = hub._async_client(target)
             async with _deadline(target.first_token_timeout, "first_token", target):
-                client = hub._async_client(target)
                 stream = await client.acompletion(
                     model=target.model,
                     messages=_wire(messages),
