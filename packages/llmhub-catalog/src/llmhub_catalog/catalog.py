@@ -437,7 +437,7 @@ def _construct(
     ``provenance`` maps a source name to its shared :class:`Provenance`; a row's provenance may
     name a source (``{"prices.input": "litellm"}``) or spell it out (``{"source", "date"}``).
     ``built_provenance`` caches the built map of each provenance-table index across rows, and
-    ``parts`` the shared capabilities, modalities and tiers.
+    ``parts`` the shared capabilities, modalities, limits, prices and tiers.
     """
     from llmhub_catalog.models import (
         Capabilities,
@@ -455,7 +455,7 @@ def _construct(
         Tiers,
     )
 
-    # Small frozen parts that most records share (capabilities, modalities, tiers) are built
+    # Small frozen parts that many records share (capabilities, modalities, limits, prices, tiers) are built
     # once per distinct value and shared, when the caller passes a ``parts`` memo.
     memo: dict[tuple[Any, ...], Any] = {} if parts is None else parts
     modalities = row["modalities"]
@@ -474,9 +474,20 @@ def _construct(
     tiers = memo.get(key)
     if tiers is None:
         tiers = memo[key] = _trusted(Tiers, dict(row["tiers"]))
-    prices = dict(row["prices"])
-    if "long_context" in prices:
+    prices_part: Prices | None
+    if "long_context" in row["prices"]:
+        prices = dict(row["prices"])
         prices["long_context"] = tuple(_trusted(PriceTier, dict(tier)) for tier in prices["long_context"])
+        prices_part = _trusted(Prices, prices)
+    else:  # plain numbers: shared like the parts above (resellers often charge the same)
+        key = ("prices", *row["prices"].items())
+        prices_part = memo.get(key)
+        if prices_part is None:
+            prices_part = memo[key] = _trusted(Prices, dict(row["prices"]))
+    key = ("limits", *row["limits"].items())
+    limits = memo.get(key)
+    if limits is None:
+        limits = memo[key] = _trusted(Limits, dict(row["limits"]))
     embedding = row.get("embedding")
     embedding_info: EmbeddingInfo | None = None
     if embedding is not None:
@@ -518,16 +529,16 @@ def _construct(
             "api_base": row["api_base"],
             "name": row["name"],
             "family": row["family"],
-            "kind": ModelKind(row["kind"]),
+            "kind": ModelKind._value2member_map_.get(row["kind"]) or ModelKind(row["kind"]),
             "capabilities": capabilities,
             "modalities": modalities_part,
-            "limits": _trusted(Limits, dict(row["limits"])),
-            "prices": _trusted(Prices, prices),
+            "limits": limits,
+            "prices": prices_part,
             "open_weights": row["open_weights"],
             "knowledge_cutoff": row["knowledge_cutoff"],
             "release_date": row["release_date"],
             "last_updated": row["last_updated"],
-            "status": ModelStatus(row["status"]),
+            "status": ModelStatus._value2member_map_.get(row["status"]) or ModelStatus(row["status"]),
             "deprecation_date": row.get("deprecation_date"),
             "canonical": row.get("canonical"),
             "alias_of": row.get("alias_of"),
