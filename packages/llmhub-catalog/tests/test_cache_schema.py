@@ -97,3 +97,32 @@ def test_deep_or_huge_cache_is_a_message(tmp_path: Path) -> None:
     with pytest.raises(CacheError, match="nesting is too deep") as info:
         read_cache(tmp_path)
     assert info.value.source == str(path)
+
+
+def test_the_packaged_fast_path_reads_the_same_and_still_refuses_bad_payloads(tmp_path: Path) -> None:
+    import hashlib
+
+    from llmhub_catalog import SnapshotError
+    from llmhub_catalog.snapshot import read_snapshot
+
+    bundled = bundled_snapshot_path()
+    fast = read_snapshot(bundled, packaged=True)
+    checked = read_snapshot(bundled)
+    assert fast.sha256 == checked.sha256
+    assert fast.payload == checked.payload
+
+    for body, expected in (
+        (b'{"format": 1, "models": [', "not valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),  # RecursionError, as a message
+        (b"[1, 2]", "not a JSON object"),
+    ):
+        path = tmp_path / "snapshot.json"
+        header = {"llmhub_catalog": 1, "sha256": hashlib.sha256(body).hexdigest()}
+        path.write_bytes(json.dumps(header).encode() + b"\n" + body)
+        with pytest.raises(SnapshotError, match=expected) as info:
+            read_snapshot(path, packaged=True)
+        assert info.value.source == str(path)
+    # The sha256 is checked on the fast path too.
+    path.write_bytes(json.dumps({"llmhub_catalog": 1, "sha256": "0" * 64}).encode() + b"\n{}")
+    with pytest.raises(SnapshotError, match="sha256 mismatch"):
+        read_snapshot(path, packaged=True)
