@@ -8,11 +8,11 @@ import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from llmhub_local.errors import RegistryError
 from llmhub_local.serving.registry import Registry, load_registry
 from llmhub_runtime.errors import LLMHubError
+from yaml_fuzz import mutated_file
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("LLMHUB_FUZZ_EXAMPLES", "200")),
@@ -34,44 +34,6 @@ models:
     base_model: all-minilm-l6-v2
     model_type: embedding
 """
-
-#: Pieces YAML gives meaning to, inserted at random points of a valid file: syntax errors, tags,
-#: anchors and aliases, merge keys, tabs, NULs, BOMs, deep nesting and an alias bomb.
-PIECES = [
-    *"abc019 _-.:{}[],#&*!|>'\"%@`?~\n\t\\",
-    "  ", "\n  ", ": ", "- ", "&a ", "*a", "<<: *a", "<<: {k: v}", "!!", "---\n", "...\n", "? ",
-    "\x00", "\x85", "\ufeff", "\u00e9", "\ud7ff", "!!int ", "!!float ", "!!bool ", "!!str ", "!!binary ",
-    "!!set ", "!!omap ", "!!python/object:os.system ", "!custom ", "%YAML 1.1\n", "%TAG ! tag:x,2000:\n",
-    "[" * 80, "{a: " * 70, "\n" + "".join("  " * i + f"k{i}:\n" for i in range(70)),
-    "x-b: &b [" + ", ".join(["x"] * 10) + "]\nx-c: &c [" + ", ".join(["*b"] * 10) + "]\nx-d: &d ["
-    + ", ".join(["*c"] * 10) + "]\nx-e: &e [" + ", ".join(["*d"] * 10) + "]\n"
-    + "x-f: [" + ", ".join(["*e"] * 10) + "]\n",
-    "&r {a: *r}", "9" * 400, "1e999", "0x", "null", "~", "true", "yes", "2024-13-45",
-]  # fmt: skip
-ENCODINGS = ["utf-8"] * 6 + ["utf-8-sig", "utf-16", "utf-16-le", "utf-32", "latin-1", "cp1252"]
-
-
-@st.composite
-def mutated_file(draw: st.DrawFn, base: str) -> bytes:
-    """``base`` after a few random insertions, deletions and line shuffles, in a random encoding."""
-    text = base
-    for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(0, len(text)))
-        operation = draw(st.sampled_from(["insert", "insert", "delete", "duplicate_line", "drop_line"]))
-        if operation == "insert":
-            text = text[:at] + draw(st.sampled_from(PIECES)) + text[at:]
-        elif operation == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 12)) :]
-        else:
-            lines = text.splitlines(keepends=True) or [""]
-            index = draw(st.integers(0, len(lines) - 1))
-            if operation == "duplicate_line":
-                lines.insert(index, lines[index])
-            else:
-                del lines[index]
-            text = "".join(lines)
-    encoding = draw(st.sampled_from(ENCODINGS))
-    return text.encode(encoding, errors="replace")
 
 
 def _assert_clean(error: BaseException, path: Path) -> None:
