@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from llmhub_generator.errors import SpecError
 from llmhub_generator.spec import LoadedSpec, load_spec, parse_spec
-from llmhub_runtime.errors import LLMHubError
-from yaml_fuzz import mutated_file
+from yaml_fuzz import assert_clean, mutated_file
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("LLMHUB_FUZZ_EXAMPLES", "200")),
@@ -47,16 +46,6 @@ defaults: {providers: [openai], preferences: {latency: medium}}
 """
 
 
-def _assert_clean(error: BaseException, path: Path) -> None:
-    """A failure is one of the package's errors (under the LLMHubError root), naming the file."""
-    assert isinstance(error, LLMHubError), f"{type(error).__name__}: {error}"
-    assert isinstance(error, SpecError)
-    message = str(error)
-    assert message.startswith(str(path)), message
-    for leak in ("Traceback", "pydantic", "ruamel", "<unicode string>", "CommentedMap"):
-        assert leak not in message, message
-
-
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(), st.text(max_size=10),
     st.sampled_from(["chat", "embedding", "low", "high", "openai", "anthropic", "gpt-4.1", "x-a"]),
@@ -87,7 +76,7 @@ def test_edited_spec_loads_or_is_a_spec_error(tmp_path: Path, raw: bytes) -> Non
     try:
         loaded = load_spec(path)
     except Exception as error:
-        _assert_clean(error, path)
+        assert_clean(error, path, SpecError)
     else:
         assert isinstance(loaded, LoadedSpec)
 

@@ -11,8 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 
 from llmhub_runtime import ConfigError, RuntimeConfig, load_runtime_config
-from llmhub_runtime.errors import LLMHubError
-from yaml_fuzz import mutated_file
+from yaml_fuzz import assert_clean, mutated_file
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("LLMHUB_FUZZ_EXAMPLES", "200")),
@@ -41,16 +40,6 @@ meta: {generator: fuzz}
 """
 
 
-def _assert_clean(error: BaseException, path: Path) -> None:
-    """A failure is one of the package's errors (under the LLMHubError root), naming the file."""
-    assert isinstance(error, LLMHubError), f"{type(error).__name__}: {error}"
-    assert isinstance(error, ConfigError)
-    message = str(error)
-    assert message.startswith(str(path)), message
-    for leak in ("Traceback", "pydantic", "ruamel", "<unicode string>", "CommentedMap"):
-        assert leak not in message, message
-
-
 def test_the_valid_file_loads(tmp_path: Path) -> None:
     path = tmp_path / "llmhub.yaml"
     path.write_text(VALID)
@@ -65,6 +54,6 @@ def test_edited_llmhub_yaml_loads_or_is_a_config_error(tmp_path: Path, raw: byte
     try:
         config = load_runtime_config(path)
     except Exception as error:
-        _assert_clean(error, path)
+        assert_clean(error, path, ConfigError)
     else:
         assert isinstance(config, RuntimeConfig)

@@ -7,9 +7,13 @@ pytest's ``pythonpath`` (root pyproject).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import strategies as st
 
-__all__ = ["ENCODINGS", "PIECES", "mutated_file"]
+from llmhub_runtime.errors import LLMHubError
+
+__all__ = ["ENCODINGS", "PIECES", "assert_clean", "mutated_file"]
 
 #: Pieces YAML gives meaning to, inserted at random points of a valid file: syntax errors, tags,
 #: anchors and aliases, merge keys, tabs, NULs, BOMs, deep nesting and an alias bomb.
@@ -48,3 +52,13 @@ def mutated_file(draw: st.DrawFn, base: str) -> bytes:
             text = "".join(lines)
     encoding = draw(st.sampled_from(ENCODINGS))
     return text.encode(encoding, errors="replace")
+
+
+def assert_clean(error: BaseException, path: Path, expected: type[LLMHubError]) -> None:
+    """A failure is the package's ``expected`` error (under the LLMHubError root), naming the file."""
+    assert isinstance(error, LLMHubError), f"{type(error).__name__}: {error}"
+    assert isinstance(error, expected)
+    message = str(error)
+    assert message.startswith(str(path)), message
+    for leak in ("Traceback", "pydantic", "ruamel", "<unicode string>", "CommentedMap"):
+        assert leak not in message, message
