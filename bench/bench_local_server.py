@@ -7,9 +7,12 @@ CPU-burning background process (one busy-looping process per ``--burners``, stop
 measurement). Targets, interleaved round by round so that load drifts hit all of them alike:
 
 - ``llmhub-local``: ``python -m llmhub_local.serving.serve`` as ``llmhub local start`` runs it
-  (it sets ``OMP_WAIT_POLICY=PASSIVE``);
-- ``llmhub (omp default)``: the same server with libgomp's default wait policy, i.e. before the
-  fix - the difference between the two is the cause (OpenMP threads spinning between tokens);
+  (it sets ``GOMP_SPINCOUNT=1000``: a bounded spin, see ``llmhub_local.runners._deps``);
+- ``llmhub (PASSIVE)``: the same server with ``OMP_WAIT_POLICY=PASSIVE`` (threads sleep at once:
+  the first fix, slow on an idle machine);
+- ``llmhub (omp default)``: the same server with libgomp's default wait policy, i.e. before any
+  fix - it collapses under contention (OpenMP threads spinning between tokens);
+- ``--variant LABEL:VAR=VALUE[,VAR=VALUE]``: more llmhub servers with other settings (to explore);
 - ``llama_cpp.server``: llama-cpp-python's own server as users run it (needs
   ``llama-cpp-python[server]``: fastapi, sse-starlette, pydantic-settings, starlette-context);
   with ``--baseline-passive`` it gets ``OMP_WAIT_POLICY=PASSIVE`` too, which isolates the cost
@@ -37,7 +40,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -120,8 +123,32 @@ def _wait_up(proc: subprocess.Popen[bytes], base: str, name: str) -> None:
     raise RuntimeError(f"{name} did not come up")
 
 
+#: Environment of each built-in llmhub server variant (a variable set to "" is set, so the server
+#: leaves the thread settings alone; libgomp reads an empty value as its default).
+VARIANTS: dict[str, dict[str, str]] = {
+    "llmhub-local": {},
+    "llmhub (PASSIVE)": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "llmhub (omp default)": {"OMP_WAIT_POLICY": ""},
+}
+_THREAD_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """``LABEL:VAR=VALUE[,VAR=VALUE]`` -> (label, environment)."""
+    label, sep, assignments = text.partition(":")
+    env: dict[str, str] = {}
+    for item in filter(None, assignments.split(",")):
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            raise argparse.ArgumentTypeError(f"--variant {text!r}: expected VAR=VALUE, got {item!r}")
+        env[name] = value
+    if not sep or not label:
+        raise argparse.ArgumentTypeError(f"--variant {text!r}: expected LABEL:VAR=VALUE[,VAR=VALUE]")
+    return label, env
+
+
 @contextmanager
-def llmhub_server(home: Path, threads: int, ctx: int, omp_default: bool) -> Iterator[str]:
+def llmhub_server(home: Path, threads: int, ctx: int, overrides: dict[str, str]) -> Iterator[str]:
     registry = home / "models.yaml"
     registry.write_text(
         f"models:\n  bench:\n    base_model: {MODEL}\n"
@@ -129,9 +156,7 @@ def llmhub_server(home: Path, threads: int, ctx: int, omp_default: bool) -> Iter
         encoding="utf-8",
     )
     port = _free_port()
-    env = dict(os.environ)
-    if omp_default:
-        env["OMP_WAIT_POLICY"] = ""  # set, so the server keeps it; empty: libgomp's default policy
+    env = {k: v for k, v in os.environ.items() if k not in _THREAD_VARIABLES} | overrides
     args = [sys.executable, "-m", "llmhub_local.serving.serve", "bench", "--home", str(home)]
     args += ["--registry", str(registry), "--port", str(port), "--max-queue", "256"]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -202,6 +227,13 @@ def main() -> None:
         help="run llama_cpp.server with OMP_WAIT_POLICY=PASSIVE too (the same thread setting as ours)",
     )
     parser.add_argument(
+        "--variant",
+        type=parse_variant,
+        action="append",
+        default=[],
+        help="another llmhub server: LABEL:VAR=VALUE[,VAR=VALUE] (e.g. spin3k:GOMP_SPINCOUNT=3000)",
+    )
+    parser.add_argument(
         "--omp-default-clients",
         type=int,
         nargs="*",
@@ -214,45 +246,45 @@ def main() -> None:
         return
     model_path = str(resolve_model(MODEL).path)
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory() as tmp:
-        homes = [Path(tmp, name) for name in ("a", "b")]
-        for home in homes:
+    variants = dict(VARIANTS)
+    if not args.omp_default_clients:
+        del variants["llmhub (omp default)"]
+    variants.update(args.variant)
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        targets: dict[str, Callable[[], None]] = {}
+        for i, (label, overrides) in enumerate(variants.items()):
+            home = Path(tmp, str(i))
             home.mkdir()
-        with (
-            llmhub_server(homes[0], args.threads, args.context, omp_default=False) as ours,
-            llama_cpp_server(model_path, args.threads, args.context, passive=args.baseline_passive) as theirs,
-        ):
-            targets = {"llmhub-local": http_caller(ours, "bench", args.max_tokens)}
-            if theirs is not None:
-                targets["llama_cpp.server"] = http_caller(theirs, "bench", args.max_tokens)
-            before: AbstractContextManager[str | None] = (
-                nullcontext(None)
-                if not args.omp_default_clients
-                else llmhub_server(homes[1], args.threads, args.context, omp_default=True)
-            )
-            with before as old:
-                if old is not None:
-                    targets["llmhub (omp default)"] = http_caller(old, "bench", args.max_tokens)
-                for call in targets.values():  # warm-up
-                    call()
-                print(
-                    f"{MODEL}, {args.threads} thread(s), n_ctx {args.context}, "
-                    f"{args.max_tokens} tokens/request, "
-                    f"{args.requests} requests/point, {args.rounds} interleaved rounds (median), "
-                    f"{os.cpu_count()} CPUs, load average before {load_before[0]:.2f} {load_before[1]:.2f}, "
-                    f"llama_cpp.server with OMP_WAIT_POLICY {'PASSIVE' if args.baseline_passive else 'unset'}"
-                )
-                for condition, count in (("quiet", 0), (f"{args.burners} CPU burner(s)", args.burners)):
-                    seconds = 60.0 + 40.0 * len(args.clients) * len(targets) * args.rounds
-                    with burners(count, seconds):
-                        run_condition(condition, targets, args)
+            base = stack.enter_context(llmhub_server(home, args.threads, args.context, overrides))
+            targets[label] = http_caller(base, "bench", args.max_tokens)
+        theirs = stack.enter_context(
+            llama_cpp_server(model_path, args.threads, args.context, passive=args.baseline_passive)
+        )
+        if theirs is not None:
+            targets["llama_cpp.server"] = http_caller(theirs, "bench", args.max_tokens)
+        for call in targets.values():  # warm-up
+            call()
+        print(
+            f"{MODEL}, {args.threads} thread(s), n_ctx {args.context}, "
+            f"{args.max_tokens} tokens/request, "
+            f"{args.requests} requests/point, {args.rounds} interleaved rounds (median), "
+            f"{os.cpu_count()} CPUs, load average before {load_before[0]:.2f} {load_before[1]:.2f}, "
+            f"llama_cpp.server with OMP_WAIT_POLICY {'PASSIVE' if args.baseline_passive else 'unset'}"
+        )
+        for label, overrides in variants.items():
+            shown = ", ".join(f"{k}={v!r}" for k, v in overrides.items()) or "the server's own defaults"
+            print(f"  {label}: {shown}")
+        for condition, count in (("quiet", 0), (f"{args.burners} CPU burner(s)", args.burners)):
+            seconds = 60.0 + 40.0 * len(args.clients) * len(targets) * args.rounds
+            with burners(count, seconds):
+                run_condition(condition, targets, args)
     print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
 
 
 def run_condition(condition: str, targets: dict[str, Callable[[], None]], args: argparse.Namespace) -> None:
     print(f"\n== {condition} (load {os.getloadavg()[0]:.2f})")
     print(
-        f"{'clients':>7} {'target':<21} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'clients':>7} {'target':<22} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'req/s vs llama.srv':>19} {'p50 vs':>7} {'p95 vs':>7}"
     )
     for clients in args.clients:
@@ -273,7 +305,7 @@ def run_condition(condition: str, targets: dict[str, Callable[[], None]], args: 
             ratio = ""
             if ref is not None:
                 ratio = f"{rps / ref[0]:18.2f}x {p50 / ref[1]:6.2f}x {p95 / ref[2]:6.2f}x"
-            print(f"{clients:>7} {name:<21} {rps:7.2f} {p50 * 1e3:8.0f} {p95 * 1e3:8.0f} {ratio}")
+            print(f"{clients:>7} {name:<22} {rps:7.2f} {p50 * 1e3:8.0f} {p95 * 1e3:8.0f} {ratio}")
 
 
 if __name__ == "__main__":

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from llmhub_local import (
+    GenerationCancelledError,
     LlamaCppRunner,
     LLMRunnerFactory,
     ModelConfig,
@@ -62,14 +67,16 @@ def test_chat_answers_sensibly(smollm: LlamaCppRunner) -> None:
     assert reply.choices[0].finish_reason == "stop"
 
 
-def test_streaming_chat_matches_non_streaming(smollm: LlamaCppRunner) -> None:
+@pytest.mark.parametrize("max_tokens", [48, 5])  # ends by itself / cut at max_tokens
+def test_streaming_chat_matches_non_streaming(smollm: LlamaCppRunner, max_tokens: int) -> None:
     messages = [{"role": "user", "content": "Name three colours."}]
-    full = smollm.create_chat_completion(messages).choices[0].message.content
-    chunks = list(smollm.create_chat_completion_streaming(messages))
-    assert "".join(c.choices[0].delta.content or "" for c in chunks) == full
-    assert chunks[-1].choices[0].finish_reason in {"stop", "length"}
+    whole = smollm.create_chat_completion(messages, max_tokens=max_tokens)
+    chunks = list(smollm.create_chat_completion_streaming(messages, max_tokens=max_tokens))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == whole.choices[0].message.content
+    assert chunks[-1].choices[0].finish_reason == whole.choices[0].finish_reason
     assert chunks[-1].usage is not None
     assert chunks[-1].usage.completion_tokens > 0
+    assert chunks[-1].usage == whole.usage  # the stream's counts are llama.cpp's own
 
 
 def test_streaming_text_matches_non_streaming(smollm: LlamaCppRunner) -> None:
@@ -132,6 +139,41 @@ def test_json_schema_constrained_output_parses(smollm: LlamaCppRunner) -> None:
     assert isinstance(json.loads(anything.choices[0].message.content or ""), dict)
 
 
+class _SetsItselfAfter(threading.Event):
+    """A cancel event that turns itself on the ``n``-th time it is checked (a client leaving
+    after ``n`` tokens, without timing)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.left, self.checks = n, 0
+
+    def is_set(self) -> bool:
+        self.checks += 1
+        if self.checks >= self.left:
+            self.set()
+        return super().is_set()
+
+
+def test_a_cancelled_json_constrained_generation_is_abandoned(smollm: LlamaCppRunner) -> None:
+    """A grammar forbids ending early: a cancelled constrained answer raises, never returns broken JSON."""
+    ask = [{"role": "user", "content": "List the planets of the solar system as a JSON object."}]
+    fmt = {"type": "json_object"}
+    whole = smollm.create_chat_completion(ask, response_format=fmt, max_tokens=48)
+    assert whole.usage is not None
+    assert whole.usage.completion_tokens > 8
+    # A cancel event that is never set changes nothing (same greedy answer, same counts).
+    kept = smollm.create_chat_completion(ask, response_format=fmt, max_tokens=48, cancel=threading.Event())
+    assert kept.choices[0].message.content == whole.choices[0].message.content
+    assert kept.choices[0].finish_reason == whole.choices[0].finish_reason
+    assert kept.usage == whole.usage
+    cancel = _SetsItselfAfter(4)
+    with pytest.raises(GenerationCancelledError, match="cancelled after 3 piece"):
+        smollm.create_chat_completion(ask, response_format=fmt, max_tokens=48, cancel=cancel)
+    assert cancel.checks == 4  # stopped at the fourth token, not generated to the end
+    after = smollm.create_chat_completion(ask, response_format=fmt, max_tokens=48)
+    assert after.choices[0].message.content == whole.choices[0].message.content  # nothing left over
+
+
 def test_chat_template_override(cache_dir: Path) -> None:
     template = (
         "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
@@ -191,3 +233,43 @@ def test_gemma_base_model_completes(cache_dir: Path) -> None:
         text = runner.generate_text("The capital of France is")
         assert runner.memory_usage().model_bytes > 100_000_000
     assert text.strip()
+
+
+def _burn_every_cpu(seconds: float) -> list[subprocess.Popen[bytes]]:
+    code = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
+    return [subprocess.Popen([sys.executable, "-c", code]) for _ in range(os.cpu_count() or 1)]
+
+
+@pytest.mark.parametrize("adaptive", [True, False])
+def test_llama_cpp_uses_fewer_threads_while_other_processes_keep_the_cpus_busy(
+    cache_dir: Path, adaptive: bool
+) -> None:
+    """With every CPU burning in other processes, the next generation runs on 1 thread (read back
+    from llama.cpp's context), unless adaptive_threads is off."""
+    import llama_cpp
+
+    config = ModelConfig(
+        model="smollm2-135m-instruct",
+        temperature=0,
+        threads=3,
+        max_tokens=4,
+        context_length=512,
+        cache_dir=cache_dir,
+        adaptive_threads=adaptive,
+    )
+    with LlamaCppRunner(config) as runner:
+        runner.create_chat_completion(QUESTION)  # the first measurement
+        assert runner.threads_in_use == 3
+        burners = _burn_every_cpu(30)
+        try:
+            time.sleep(1.0)
+            reply = runner.create_chat_completion(QUESTION)
+        finally:
+            for proc in burners:
+                proc.kill()
+                proc.wait()
+        assert reply.choices[0].message.content
+        expected = 1 if adaptive else 3
+        assert runner.threads_in_use == expected
+        assert llama_cpp.llama_n_threads(runner.llama.ctx) == expected
+        assert llama_cpp.llama_n_threads_batch(runner.llama.ctx) == expected

@@ -38,21 +38,33 @@ def test_model_params_are_patched_only_while_building() -> None:
         assert bindings.llama_model_default_params is Params
 
 
-@pytest.mark.parametrize(("given", "expected"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
-def test_openmp_threads_sleep_unless_the_user_says_otherwise(given: str | None, expected: str) -> None:
-    """Before a backend is first imported, idle OpenMP threads are told to sleep, not spin."""
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({}, {"OMP_WAIT_POLICY": None, "GOMP_SPINCOUNT": "1000"}),  # the bounded spin
+        ({"OMP_WAIT_POLICY": "ACTIVE"}, {"OMP_WAIT_POLICY": "ACTIVE", "GOMP_SPINCOUNT": None}),
+        ({"OMP_WAIT_POLICY": "PASSIVE"}, {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": None}),
+        ({"OMP_WAIT_POLICY": ""}, {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": None}),  # libgomp's default
+        ({"GOMP_SPINCOUNT": "5"}, {"OMP_WAIT_POLICY": None, "GOMP_SPINCOUNT": "5"}),
+    ],
+)
+def test_openmp_threads_spin_briefly_unless_the_user_says_otherwise(
+    given: dict[str, str], expected: dict[str, str | None]
+) -> None:
+    """Before a backend is first imported, idle OpenMP threads get a bounded spin - unless the user
+    set a wait policy or spin count (a spin count would override their policy)."""
+    import json
     import os
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    if given is not None:
-        env["OMP_WAIT_POLICY"] = given
+    names = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+    env = {k: v for k, v in os.environ.items() if k not in names} | given
     code = (
-        "import os\n"
+        "import json, os\n"
         "from llmhub_local.runners._deps import import_optional\n"
         "try:\n    import_optional('llama_cpp')\nexcept ImportError:\n    pass\n"
-        "print(os.environ.get('OMP_WAIT_POLICY'))\n"
+        f"print(json.dumps({{n: os.environ.get(n) for n in {names!r}}}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == expected
+    assert json.loads(out.stdout) == expected

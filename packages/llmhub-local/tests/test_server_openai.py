@@ -431,3 +431,69 @@ def test_a_non_streaming_client_that_leaves_mid_generation_stops_it() -> None:
         _SlowRunner.delay = 0.0
         answer = httpx.post(f"{srv.base_url}/chat/completions", json={"messages": MESSAGES}, timeout=30)
         assert answer.json()["usage"]["completion_tokens"] == 10  # the next one is whole: no stale cancel
+
+
+def test_a_constrained_non_streaming_client_that_leaves_mid_generation_stops_it() -> None:
+    """Under a JSON grammar too, the runner gets the ``cancel`` event when the client leaves."""
+    seen: list[tuple[bool, int]] = []  # (cancel given, steps taken)
+
+    class SlowSchema(SchemaRunner):
+        def _chat(
+            self, messages: list[dict[str, Any]], params: GenerationParams, schema: dict[str, Any] | None
+        ) -> Any:
+            steps = 0
+            while steps < 50 and not (params.cancel is not None and params.cancel.is_set()):
+                time.sleep(0.1)  # 50 x 0.1 s unless cancelled
+                steps += 1
+            seen.append((params.cancel is not None, steps))
+            return super()._chat(messages, params, schema)
+
+    runner = SlowSchema({"model": "fake.gguf", "max_tokens": 10})
+    with LocalModelServer(runner, model_id="fake") as srv:
+        health = f"http://127.0.0.1:{srv.port}/health"
+        body = json.dumps({"messages": MESSAGES, "response_format": {"type": "json_object"}}).encode()
+        sock = socket.create_connection(("127.0.0.1", srv.port))
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        while httpx.get(health, timeout=5).json()["pending"] < 1:
+            time.sleep(0.01)
+        sock.close()  # gone while the runner generates
+        while not seen:
+            time.sleep(0.02)
+        assert seen[0][0] is True  # the constrained generation was given a cancel event
+        assert seen[0][1] < 50  # and stopped early
+        while httpx.get(health, timeout=5).json()["pending"] > 0:
+            time.sleep(0.01)
+
+
+def test_too_many_connections_get_an_openai_shaped_503() -> None:
+    """Past ``max_connections`` open connections a request gets 503 + Retry-After in OpenAI's shape
+    (uvicorn's own limit would answer plain text), and is served again once connections close."""
+    runner = FakeRunner({"model": "fake.gguf", "max_tokens": 3})
+    with LocalModelServer(runner, model_id="fake", max_connections=4) as srv:
+        idle = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(4)]
+        try:
+            health = httpx.get(f"http://127.0.0.1:{srv.port}/health", timeout=5)
+            assert health.status_code == 503
+            client = OpenAI(base_url=srv.base_url, api_key="unused", max_retries=0)
+            with pytest.raises(openai.APIStatusError) as caught:
+                client.chat.completions.create(model="fake", messages=MESSAGES)
+            assert caught.value.status_code == 503
+            assert caught.value.response.headers["retry-after"] == "1"
+            error = _error(caught.value)
+            assert error["type"] == "server_error"
+            assert "connections" in error["message"]
+        finally:
+            for sock in idle:
+                sock.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the server notices the closed sockets
+            if httpx.get(f"http://127.0.0.1:{srv.port}/health", timeout=5).status_code == 200:
+                break
+            time.sleep(0.05)
+        client = OpenAI(base_url=srv.base_url, api_key="unused", max_retries=0)
+        reply = client.chat.completions.create(model="fake", messages=MESSAGES)
+        assert reply.choices[0].message.content == "Paris is the"

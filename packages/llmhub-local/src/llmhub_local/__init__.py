@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from llmhub_local.errors import (
+        GenerationCancelledError,
         LLMConfigError,
         LLMError,
         LLMInferenceError,
@@ -66,6 +67,7 @@ _EXPORTS: dict[str, str] = {
     "choose_device": "runners.devices",
     **dict.fromkeys(
         [
+            "GenerationCancelledError",
             "LLMConfigError",
             "LLMError",
             "LLMInferenceError",
@@ -107,6 +109,7 @@ __all__ = [
     "DType",
     "DeviceType",
     "Generation",
+    "GenerationCancelledError",
     "GenerationParams",
     "KnownModel",
     "LLMConfigError",

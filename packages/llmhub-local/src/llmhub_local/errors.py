@@ -14,6 +14,8 @@ class's ``category`` (``ErrorCategory.USAGE`` or ``ErrorCategory.FAILURE``), as 
 - :class:`MissingDependencyError` - the backend's extra is not installed (also an ``ImportError``);
   the message names the exact ``pip install "llmhub-local[extra]"``.
 - :class:`LLMInferenceError` - a generation or embedding call failed.
+- :class:`GenerationCancelledError` - a JSON-constrained generation was cancelled (an
+  :class:`LLMInferenceError`: a partial constrained answer is never returned).
 - :class:`ContextLengthError` - the prompt does not fit the model's context window (a
   :class:`LLMConfigError`: the caller must shorten it; servers answer 400 ``context_length_exceeded``).
 
@@ -35,6 +37,7 @@ from llmhub_runtime.errors import ConfigProblem, ErrorCategory, LLMHubError, Unk
 
 __all__ = [
     "ContextLengthError",
+    "GenerationCancelledError",
     "LLMConfigError",
     "LLMError",
     "LLMInferenceError",
@@ -109,6 +112,15 @@ class MissingDependencyError(LLMInitializationError, ImportError):
 
 class LLMInferenceError(LLMError):
     """A generation, chat completion or embedding call failed inside the backend."""
+
+
+class GenerationCancelledError(LLMInferenceError):
+    """A generation under a JSON grammar was cancelled (its ``cancel`` event was set).
+
+    An unconstrained generation that is cancelled ends at its next token and returns what it has;
+    a constrained one cannot end before its JSON is complete, so it is abandoned and this is
+    raised instead of returning invalid JSON.
+    """
 
 
 class RegistryError(LLMError):

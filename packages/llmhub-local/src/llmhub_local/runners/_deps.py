@@ -10,22 +10,37 @@ from llmhub_local.errors import MissingDependencyError
 
 __all__ = ["BACKEND_EXTRAS", "THREAD_ENVIRONMENT", "import_optional", "prepare_thread_environment"]
 
-#: Defaults set (unless already set) before a backend library is first imported. llama.cpp's CPU
-#: backend (and CPU torch) run their threads with OpenMP; libgomp's default wait policy lets idle
-#: worker threads spin after every parallel region - every token - and on a busy machine they
-#: steal the cores the working threads need: a 64-token SmolLM2 answer took 77 s instead of 4.8 s
-#: at load 9 on 2 cores (bench/bench_local_server.py measures it). PASSIVE makes them sleep.
-#: libgomp reads the variable once, when it is loaded: hence before the first import.
-THREAD_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE"}
+#: The OpenMP settings a backend gets unless the user chose their own. llama.cpp's CPU backend
+#: (and CPU torch) run their threads with libgomp, and ggml puts an OpenMP barrier between the
+#: operations of every token, so how a waiting thread waits decides the speed:
+#:
+#: - libgomp's default spins ~300,000 times before sleeping: fastest on an idle machine, but on a
+#:   busy one the spinning threads take the cores the working threads need (a 64-token SmolLM2
+#:   answer took 77 s instead of 4.8 s at load 9 on 2 cores);
+#: - ``OMP_WAIT_POLICY=PASSIVE`` sleeps at once: no collapse under load, but every barrier then
+#:   pays a futex wake-up, which on an idle (virtual) CPU is slow: 0.21-0.28x the default's speed;
+#: - a bounded spin, ``GOMP_SPINCOUNT=1000``, covers the short waits between operations and sleeps
+#:   through the long ones: 1.03-1.04x the default idle and 2.1x it under a CPU burner.
+#:
+#: ``bench/bench_local_server.py`` measures the three. libgomp reads the variables once, when it
+#: is loaded: hence before the first import. See :func:`prepare_thread_environment`.
+THREAD_ENVIRONMENT = {"GOMP_SPINCOUNT": "1000"}
+#: Variables whose presence means the user chose a wait behaviour: then nothing is set.
+_USER_THREAD_SETTINGS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 _PREPARED = False
 
 
 def prepare_thread_environment() -> None:
-    """Apply :data:`THREAD_ENVIRONMENT` where the user has not set the variables (once)."""
+    """Apply :data:`THREAD_ENVIRONMENT` unless the user set a wait policy or spin count (once).
+
+    ``GOMP_SPINCOUNT`` would override a user's ``OMP_WAIT_POLICY``, so either variable being set
+    (even to an empty value, which libgomp reads as "its default") leaves the environment as it is.
+    """
     global _PREPARED
     if not _PREPARED:
-        for name, value in THREAD_ENVIRONMENT.items():
-            os.environ.setdefault(name, value)
+        if not any(name in os.environ for name in _USER_THREAD_SETTINGS):
+            for name, value in THREAD_ENVIRONMENT.items():
+                os.environ.setdefault(name, value)
         _PREPARED = True
 
 

@@ -107,6 +107,10 @@ class ModelConfig(BaseModel):
         context_length: Context window in tokens (prompt + generated).
         threads: CPU threads for generation (llama.cpp ``n_threads``, torch intra-op threads);
             ``None`` leaves the library's choice.
+        adaptive_threads: llama.cpp on CPU only: before each generation, use fewer than
+            ``threads`` while other processes keep cores busy (measured from the machine's CPU
+            time since the previous generation; see :mod:`llmhub_local.runners.threads`).
+            ``False``: always ``threads``.
         batch_size: Prompt-processing batch (llama.cpp ``n_batch``).
         temperature, max_tokens, top_p, top_k, repeat_penalty, stop, seed: Sampling defaults; each
             call can override them. ``temperature=0`` means greedy decoding.
@@ -132,6 +136,7 @@ class ModelConfig(BaseModel):
     device: DeviceType = DeviceType.AUTO
     context_length: int = Field(default=DEFAULT_CONTEXT_LENGTH, ge=16, le=1_048_576)
     threads: int | None = Field(default=None, ge=1, le=1024)
+    adaptive_threads: bool = True
     batch_size: int = Field(default=512, ge=1, le=65_536)
     temperature: float = Field(default=DEFAULT_TEMPERATURE, ge=0.0, le=2.0)
     max_tokens: int = Field(default=DEFAULT_MAX_TOKENS, ge=1)

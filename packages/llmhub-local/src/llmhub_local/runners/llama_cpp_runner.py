@@ -23,13 +23,20 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, ClassVar, cast
 
-from llmhub_local.errors import ContextLengthError, LLMInitializationError, UnsupportedOperationError
+from llmhub_local.errors import (
+    ContextLengthError,
+    GenerationCancelledError,
+    LLMInitializationError,
+    UnsupportedOperationError,
+)
 from llmhub_local.runners._deps import import_optional
 from llmhub_local.runners.base import BaseLLMRunner, Generation, GenerationParams, StreamPiece
 from llmhub_local.runners.config import BackendType, DeviceType, ModelConfig
 from llmhub_local.runners.devices import resolve_device
+from llmhub_local.runners.threads import ThreadGovernor
 
 __all__ = ["EXTRA_BUFFERS_ENV", "LlamaCppRunner", "cpu_has_amx", "use_extra_buffers"]
 
@@ -49,6 +56,8 @@ class LlamaCppRunner(BaseLLMRunner):
     def __init__(self, config: ModelConfig | Any, *, load: bool = True) -> None:
         self._llama_cpp: Any = import_optional("llama_cpp")
         self._llm: Any = None
+        self._governor: ThreadGovernor | None = None
+        self._threads_now = 0
         super().__init__(config, load=load)
 
     @property
@@ -110,6 +119,9 @@ class LlamaCppRunner(BaseLLMRunner):
         if c.chat_template is not None:
             llm.chat_handler = self._jinja_chat_handler(llm, c.chat_template)
         self._llm = llm
+        self._threads_now = threads
+        adaptive = c.adaptive_threads and self._device is DeviceType.CPU and threads > 1
+        self._governor = ThreadGovernor(threads) if adaptive else None
 
     def _release_model(self) -> None:
         llm, self._llm = self._llm, None
@@ -136,6 +148,21 @@ class LlamaCppRunner(BaseLLMRunner):
             bos_token=token_text(llm.token_bos()),
         )
         return formatter.to_chat_handler()
+
+    @property
+    def threads_in_use(self) -> int:
+        """The CPU threads llama.cpp uses now (fewer than configured while the machine is busy,
+        with ``adaptive_threads``); 0 before the model is loaded."""
+        return self._threads_now if self._llm is not None else 0
+
+    def _fit_threads(self) -> None:
+        """Before a generation: as many threads as the cores other processes leave free."""
+        if self._governor is None:
+            return
+        wanted = self._governor.threads()
+        if wanted != self._threads_now:
+            self._llama_cpp.llama_set_n_threads(self._llm.ctx, wanted, wanted)
+            self._threads_now = wanted
 
     # -- generation ----------------------------------------------------------------------------
 
@@ -167,6 +194,7 @@ class LlamaCppRunner(BaseLLMRunner):
         return process
 
     def _complete(self, prompt: str, params: GenerationParams) -> Generation:
+        self._fit_threads()
         out = self._llm.create_completion(prompt, **self._sampling(params))
         choice, usage = out["choices"][0], out["usage"]
         return Generation(
@@ -177,6 +205,7 @@ class LlamaCppRunner(BaseLLMRunner):
         )
 
     def _complete_stream(self, prompt: str, params: GenerationParams) -> Iterator[StreamPiece]:
+        self._fit_threads()
         stream = self._llm.create_completion(prompt, stream=True, **self._sampling(params))
         return self._pieces(
             stream,
@@ -187,6 +216,9 @@ class LlamaCppRunner(BaseLLMRunner):
     def _chat(
         self, messages: list[dict[str, Any]], params: GenerationParams, schema: dict[str, Any] | None
     ) -> Generation:
+        if schema is not None and params.cancel is not None and params.logprobs is None:
+            return self._cancellable_constrained_chat(messages, params, schema)
+        self._fit_threads()
         extra: dict[str, Any] = {}
         if params.logprobs is not None:
             extra = {"logprobs": True, "top_logprobs": params.logprobs}
@@ -202,9 +234,44 @@ class LlamaCppRunner(BaseLLMRunner):
             logprobs=choice.get("logprobs") if params.logprobs is not None else None,
         )
 
+    def _cancellable_constrained_chat(
+        self, messages: list[dict[str, Any]], params: GenerationParams, schema: dict[str, Any]
+    ) -> Generation:
+        """A JSON-constrained chat that stops when ``params.cancel`` is set.
+
+        The end-of-sequence logits processor cannot end it (the grammar forbids the end before the
+        JSON is complete, and an exception raised in a logits processor is swallowed by the C
+        callback), so the answer is generated as a stream, checked between tokens, and abandoned.
+        """
+        cancel = params.cancel
+        assert cancel is not None
+        text: list[str] = []
+        pieces = self._chat_stream(messages, replace(params, cancel=None), schema)
+        try:
+            for piece in pieces:
+                if cancel.is_set():
+                    raise GenerationCancelledError(
+                        f"{self.model_name!r}: the JSON-constrained generation was cancelled after "
+                        f"{len(text)} piece(s) of output; a partial constrained answer is not returned"
+                    )
+                text.append(piece.text)
+                if piece.finish_reason is not None:
+                    return Generation(
+                        text="".join(text),
+                        finish_reason=piece.finish_reason,
+                        prompt_tokens=piece.prompt_tokens,
+                        completion_tokens=piece.completion_tokens,
+                    )
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()
+        raise AssertionError("a llama.cpp stream ended without its final piece")  # pragma: no cover
+
     def _chat_stream(
         self, messages: list[dict[str, Any]], params: GenerationParams, schema: dict[str, Any] | None
     ) -> Iterator[StreamPiece]:
+        self._fit_threads()
         stream = self._llm.create_chat_completion(
             messages, response_format=_response_format(schema), stream=True, **self._sampling(params)
         )
@@ -225,8 +292,10 @@ class LlamaCppRunner(BaseLLMRunner):
                 yield StreamPiece(text=text)
             reason = choice.get("finish_reason") or reason
         if prompt_tokens is None:
-            # The chat stream does not report usage; llama.cpp's context holds prompt + output.
-            prompt_tokens = max(int(self._llm.n_tokens) - count, 0)
+            # The chat stream does not report usage; llama.cpp's context holds the prompt and the
+            # output it evaluated - all but the last sampled token when the answer hit max_tokens.
+            evaluated = count - 1 if reason == "length" and count else count
+            prompt_tokens = max(int(self._llm.n_tokens) - evaluated, 0)
         yield StreamPiece(
             text="", finish_reason=_finish(reason), prompt_tokens=prompt_tokens, completion_tokens=count
         )
@@ -237,6 +306,7 @@ class LlamaCppRunner(BaseLLMRunner):
                 f"{self.model_name!r} was loaded for generation; llama.cpp computes embeddings only for a "
                 "model loaded with embedding=True in its ModelConfig"
             )
+        self._fit_threads()
         out = self._llm.create_embedding(texts)
         vectors = [_pooled(item["embedding"]) for item in sorted(out["data"], key=lambda item: item["index"])]
         return vectors, int(out["usage"]["prompt_tokens"])

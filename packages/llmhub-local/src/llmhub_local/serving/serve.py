@@ -24,9 +24,9 @@ __all__ = ["main", "prepare_environment", "run_server"]
 
 
 def prepare_environment() -> None:
-    """Set the OpenMP wait policy default before anything imports a backend (see
-    :data:`llmhub_local.runners._deps.THREAD_ENVIRONMENT`: idle OpenMP threads spinning between
-    tokens starve a busy machine)."""
+    """Set the OpenMP wait default (a bounded spin) before anything imports a backend (see
+    :data:`llmhub_local.runners._deps.THREAD_ENVIRONMENT`: libgomp's long spin starves a busy
+    machine, sleeping at once is slow on an idle one)."""
     from llmhub_local.runners._deps import prepare_thread_environment
 
     prepare_thread_environment()

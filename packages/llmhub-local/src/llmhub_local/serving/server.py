@@ -15,11 +15,12 @@ Reliability rules:
 - **The HTTP stack is uvicorn's** (h11): keep-alive limits, graceful shutdown on SIGTERM/SIGINT,
   a bounded head size. On top of it: a request head must arrive within ``header_timeout`` of the
   connection (or of the previous response) and a body within ``body_timeout`` - a stalled or
-  half-open client is disconnected (408 for a stalled body); at most ``max_connections`` at once.
+  half-open client is disconnected (408 for a stalled body); at most ``max_connections`` at once
+  (a request beyond that gets 503 with ``Retry-After``, in OpenAI's shape like every error).
 - **Queue, don't crash.** A runner generates one request at a time; up to ``max_queue`` wait.
   Beyond that the answer is 503 with ``Retry-After``. A waiting request whose client has gone is
   dropped from the queue; a generation whose client leaves (streaming or not) stops at its next
-  token (one constrained by a JSON grammar runs to its end).
+  token (one constrained by a JSON grammar, which cannot end early, is abandoned there).
 - **4xx for bad input**, all in OpenAI's error shape: 413 for a body over ``max_body_bytes``
   (from ``Content-Length`` before reading, or while reading), 400 for malformed or too deeply
   nested JSON, invalid parameters or JSON schemas, and ``context_length_exceeded``.
@@ -214,13 +215,15 @@ class LocalModelServer:
         _, uvicorn = _import_server_libraries()
         config = uvicorn.Config(
             self.app,
-            http=_head_timeout_protocol(self.header_timeout),
+            http=_protocol(self.header_timeout, self.max_connections),
             lifespan="off",
             log_level="warning",
             access_log=False,
             timeout_keep_alive=self.keep_alive,
             timeout_graceful_shutdown=10,
-            limit_concurrency=self.max_connections,
+            # uvicorn's own limit answers a plain-text 503; the protocol below applies the same
+            # limit with an OpenAI-shaped one.
+            limit_concurrency=None,
             h11_max_incomplete_event_size=_MAX_HEAD_BYTES,
             server_header=False,
         )
@@ -477,10 +480,10 @@ class LocalModelServer:
         chat = parse_chat_request(body)
         if chat.stream:
             return await self._stream(request, chat)
-        # A client that leaves mid-generation ends it at the next token - except under a grammar
-        # (JSON or tools), which may not allow the end there; that one runs to its end.
-        cancel = threading.Event() if _constraint(chat) is None else None
-        options = {**chat.options, "cancel": cancel} if cancel is not None else chat.options
+        # A client that leaves mid-generation ends it at the next token (under a grammar - JSON or
+        # tools - the runner abandons it there with GenerationCancelledError; nobody is waiting).
+        cancel = threading.Event()
+        options = {**chat.options, "cancel": cancel}
         reply = await self._run(
             request,
             lambda: self.runner.create_chat_completion(
@@ -679,13 +682,51 @@ def _sse(document: Any) -> str:
     return f"data: {json.dumps(document, separators=(',', ':'))}\n\n"
 
 
-def _head_timeout_protocol(header_timeout: float) -> type[Any]:
-    """uvicorn's h11 protocol, plus: a request head must arrive within ``header_timeout`` seconds
-    of the connection or of the previous response, else the connection is closed."""
+def _protocol(header_timeout: float, max_connections: int) -> type[Any]:
+    """uvicorn's h11 protocol, plus:
+
+    - a request head must arrive within ``header_timeout`` seconds of the connection or of the
+      previous response, else the connection is closed;
+    - at ``max_connections`` open connections (or requests in flight), a request gets 503 with
+      ``Retry-After`` in OpenAI's error shape (the check uvicorn's ``limit_concurrency`` makes,
+      whose answer is plain text).
+    """
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class HeadTimeoutH11Protocol(H11Protocol):
+    busy = json.dumps(
+        error_document(503, "the server has too many open connections; retry later"),
+        separators=(",", ":"),
+    ).encode()
+
+    async def overloaded(scope: Any, receive: Any, send: Any) -> None:
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(busy)).encode()),
+            (b"retry-after", b"1"),
+            (b"connection", b"close"),
+        ]
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": busy})
+
+    class LlmhubH11Protocol(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            app = self.app
+
+            async def limited(scope: Any, receive: Any, send: Any) -> None:
+                # This request's task and connection are already counted (uvicorn checks before
+                # creating the task, hence its ">=" on tasks where this has ">").
+                if scope["type"] == "http" and (
+                    len(self.connections) >= max_connections or len(self.tasks) > max_connections
+                ):
+                    log.warning("503: %d connections open (limit %d)", len(self.connections), max_connections)
+                    await overloaded(scope, receive, send)
+                    return
+                await app(scope, receive, send)
+
+            self.app = limited
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -712,4 +753,4 @@ def _head_timeout_protocol(header_timeout: float) -> type[Any]:
             if not self.transport.is_closing():
                 self.transport.close()
 
-    return HeadTimeoutH11Protocol
+    return LlmhubH11Protocol
