@@ -6,13 +6,16 @@ Measured twice: on the machine as it is ("quiet", whatever else runs on it) and 
 CPU-burning background process (one busy-looping process per ``--burners``, stopped after the
 measurement). Targets, interleaved round by round so that load drifts hit all of them alike:
 
-- ``llmhub-local``: ``python -m llmhub_local.serving.serve`` as ``llmhub local start`` runs it
-  (it sets ``GOMP_SPINCOUNT=1000``: a bounded spin, see ``llmhub_local.runners._deps``);
-- ``llmhub (PASSIVE)``: the same server with ``OMP_WAIT_POLICY=PASSIVE`` (threads sleep at once:
+- ``llmhub-local``: ``python -m llmhub_local.serving.serve`` as ``llmhub local start`` runs it:
+  a bounded OpenMP spin (``GOMP_SPINCOUNT=1000``, see ``llmhub_local.runners._deps``) and
+  adaptive threads (fewer while other processes keep cores busy: ``llmhub_local.runners.threads``);
+- ``fixed threads``: the same without adaptive threads (``adaptive_threads: false``);
+- ``PASSIVE, fixed thr``: fixed threads with ``OMP_WAIT_POLICY=PASSIVE`` (threads sleep at once:
   the first fix, slow on an idle machine);
-- ``llmhub (omp default)``: the same server with libgomp's default wait policy, i.e. before any
-  fix - it collapses under contention (OpenMP threads spinning between tokens);
-- ``--variant LABEL:VAR=VALUE[,VAR=VALUE]``: more llmhub servers with other settings (to explore);
+- ``omp default, fixed``: fixed threads with libgomp's default wait policy, i.e. before any fix -
+  it collapses under contention (OpenMP threads spinning between tokens);
+- ``--variant LABEL:KEY=VALUE[,KEY=VALUE]``: more llmhub servers (environment variables, or
+  ``param.NAME`` registry params) to explore;
 - ``llama_cpp.server``: llama-cpp-python's own server as users run it (needs
   ``llama-cpp-python[server]``: fastapi, sse-starlette, pydantic-settings, starlette-context);
   with ``--baseline-passive`` it gets ``OMP_WAIT_POLICY=PASSIVE`` too, which isolates the cost
@@ -123,36 +126,42 @@ def _wait_up(proc: subprocess.Popen[bytes], base: str, name: str) -> None:
     raise RuntimeError(f"{name} did not come up")
 
 
-#: Environment of each built-in llmhub server variant (a variable set to "" is set, so the server
-#: leaves the thread settings alone; libgomp reads an empty value as its default).
+#: Each built-in llmhub server variant: environment and extra registry params. A variable set to
+#: "" is set, so the server leaves the thread settings alone (libgomp reads "" as its default).
 VARIANTS: dict[str, dict[str, str]] = {
     "llmhub-local": {},
-    "llmhub (PASSIVE)": {"OMP_WAIT_POLICY": "PASSIVE"},
-    "llmhub (omp default)": {"OMP_WAIT_POLICY": ""},
+    "fixed threads": {"param.adaptive_threads": "false"},
+    "PASSIVE, fixed thr": {"OMP_WAIT_POLICY": "PASSIVE", "param.adaptive_threads": "false"},
+    "omp default, fixed": {"OMP_WAIT_POLICY": "", "param.adaptive_threads": "false"},
 }
+_OMP_DEFAULT = "omp default, fixed"
 _THREAD_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:
-    """``LABEL:VAR=VALUE[,VAR=VALUE]`` -> (label, environment)."""
+    """``LABEL:KEY=VALUE[,KEY=VALUE]`` -> (label, settings); a key ``param.NAME`` is a registry
+    param of the model (e.g. ``param.adaptive_threads=false``), any other an environment variable."""
     label, sep, assignments = text.partition(":")
     env: dict[str, str] = {}
     for item in filter(None, assignments.split(",")):
         name, eq, value = item.partition("=")
         if not eq or not name:
-            raise argparse.ArgumentTypeError(f"--variant {text!r}: expected VAR=VALUE, got {item!r}")
+            raise argparse.ArgumentTypeError(f"--variant {text!r}: expected KEY=VALUE, got {item!r}")
         env[name] = value
     if not sep or not label:
-        raise argparse.ArgumentTypeError(f"--variant {text!r}: expected LABEL:VAR=VALUE[,VAR=VALUE]")
+        raise argparse.ArgumentTypeError(f"--variant {text!r}: expected LABEL:KEY=VALUE[,KEY=VALUE]")
     return label, env
 
 
 @contextmanager
-def llmhub_server(home: Path, threads: int, ctx: int, overrides: dict[str, str]) -> Iterator[str]:
+def llmhub_server(home: Path, threads: int, ctx: int, settings: dict[str, str]) -> Iterator[str]:
+    params = {k.removeprefix("param."): v for k, v in settings.items() if k.startswith("param.")}
+    overrides = {k: v for k, v in settings.items() if not k.startswith("param.")}
+    extra = "".join(f", {k}: {v}" for k, v in params.items())
     registry = home / "models.yaml"
     registry.write_text(
         f"models:\n  bench:\n    base_model: {MODEL}\n"
-        f"    params: {{threads: {threads}, context_length: {ctx}, temperature: 0}}\n",
+        f"    params: {{threads: {threads}, context_length: {ctx}, temperature: 0{extra}}}\n",
         encoding="utf-8",
     )
     port = _free_port()
@@ -231,7 +240,7 @@ def main() -> None:
         type=parse_variant,
         action="append",
         default=[],
-        help="another llmhub server: LABEL:VAR=VALUE[,VAR=VALUE] (e.g. spin3k:GOMP_SPINCOUNT=3000)",
+        help="another llmhub server: LABEL:KEY=VALUE[,KEY=VALUE] (e.g. spin3k:GOMP_SPINCOUNT=3000)",
     )
     parser.add_argument(
         "--omp-default-clients",
@@ -248,7 +257,7 @@ def main() -> None:
     load_before = os.getloadavg()
     variants = dict(VARIANTS)
     if not args.omp_default_clients:
-        del variants["llmhub (omp default)"]
+        del variants[_OMP_DEFAULT]
     variants.update(args.variant)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         targets: dict[str, Callable[[], None]] = {}
@@ -292,7 +301,7 @@ def run_condition(condition: str, targets: dict[str, Callable[[], None]], args: 
         samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
         for _ in range(args.rounds):
             for name, call in targets.items():
-                if name == "llmhub (omp default)" and clients not in args.omp_default_clients:
+                if name == _OMP_DEFAULT and clients not in args.omp_default_clients:
                     continue
                 samples[name].append(measure(call, clients, n))
         samples = {name: runs for name, runs in samples.items() if runs}
