@@ -341,6 +341,18 @@ def test_api_key_is_checked_before_the_body_is_read() -> None:
         assert sock.recv(65536).split()[1] == b"401"
 
 
+def _post_and_keep_open(port: int, document: dict[str, Any]) -> socket.socket:
+    """Send a whole chat request on a raw socket and return it unread (close it to leave)."""
+    body = json.dumps(document).encode()
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    return sock
+
+
 class _SlowRunner(FakeRunner):
     delay = 0.05
     calls = 0
@@ -366,16 +378,8 @@ def test_disconnected_non_streaming_clients_are_dropped_from_the_queue() -> None
         first.start()
         while httpx.get(health, timeout=5).json()["pending"] < 1:
             time.sleep(0.01)
-        body = json.dumps({"messages": MESSAGES}).encode()
-        leavers = []
-        for _ in range(6):  # six non-streaming clients queue behind it, then give up
-            sock = socket.create_connection(("127.0.0.1", srv.port))
-            sock.sendall(
-                b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                + f"Content-Length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-            leavers.append(sock)
+        # six non-streaming clients queue behind it, then give up
+        leavers = [_post_and_keep_open(srv.port, {"messages": MESSAGES}) for _ in range(6)]
         while httpx.get(health, timeout=5).json()["waiting"] < 6:
             time.sleep(0.01)
         for sock in leavers:
@@ -413,13 +417,7 @@ def test_a_non_streaming_client_that_leaves_mid_generation_stops_it() -> None:
     runner = Counting({"model": "fake.gguf", "max_tokens": 10})  # 10 words x 0.2 s
     with LocalModelServer(runner, model_id="fake") as srv:
         health = f"http://127.0.0.1:{srv.port}/health"
-        body = json.dumps({"messages": MESSAGES}).encode()
-        sock = socket.create_connection(("127.0.0.1", srv.port))
-        sock.sendall(
-            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
+        sock = _post_and_keep_open(srv.port, {"messages": MESSAGES})
         while httpx.get(health, timeout=5).json()["pending"] < 1:
             time.sleep(0.01)
         sock.close()  # gone while the runner generates
@@ -451,12 +449,8 @@ def test_a_constrained_non_streaming_client_that_leaves_mid_generation_stops_it(
     runner = SlowSchema({"model": "fake.gguf", "max_tokens": 10})
     with LocalModelServer(runner, model_id="fake") as srv:
         health = f"http://127.0.0.1:{srv.port}/health"
-        body = json.dumps({"messages": MESSAGES, "response_format": {"type": "json_object"}}).encode()
-        sock = socket.create_connection(("127.0.0.1", srv.port))
-        sock.sendall(
-            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-            + body
+        sock = _post_and_keep_open(
+            srv.port, {"messages": MESSAGES, "response_format": {"type": "json_object"}}
         )
         while httpx.get(health, timeout=5).json()["pending"] < 1:
             time.sleep(0.01)
