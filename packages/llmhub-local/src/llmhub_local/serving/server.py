@@ -691,22 +691,14 @@ def _protocol(header_timeout: float, max_connections: int) -> type[Any]:
       ``Retry-After`` in OpenAI's error shape (the check uvicorn's ``limit_concurrency`` makes,
       whose answer is plain text).
     """
+    from starlette.responses import JSONResponse
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    busy = json.dumps(
+    overloaded = JSONResponse(  # a Response may be sent any number of times
         error_document(503, "the server has too many open connections; retry later"),
-        separators=(",", ":"),
-    ).encode()
-
-    async def overloaded(scope: Any, receive: Any, send: Any) -> None:
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(busy)).encode()),
-            (b"retry-after", b"1"),
-            (b"connection", b"close"),
-        ]
-        await send({"type": "http.response.start", "status": 503, "headers": headers})
-        await send({"type": "http.response.body", "body": busy})
+        status_code=503,
+        headers={"Retry-After": "1", "Connection": "close"},
+    )
 
     class LlmhubH11Protocol(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
