@@ -126,6 +126,19 @@ def _wait_up(proc: subprocess.Popen[bytes], base: str, name: str) -> None:
     raise RuntimeError(f"{name} did not come up")
 
 
+@contextmanager
+def _serving(args: list[str], env: dict[str, str] | None, port: int, name: str) -> Iterator[str]:
+    """Start a server process, wait until it answers on ``port``, yield its base URL, stop it."""
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        _wait_up(proc, base, name)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
 #: Each built-in llmhub server variant: environment and extra registry params. A variable set to
 #: "" is set, so the server leaves the thread settings alone (libgomp reads "" as its default).
 VARIANTS: dict[str, dict[str, str]] = {
@@ -168,14 +181,8 @@ def llmhub_server(home: Path, threads: int, ctx: int, settings: dict[str, str]) 
     env = {k: v for k, v in os.environ.items() if k not in _THREAD_VARIABLES} | overrides
     args = [sys.executable, "-m", "llmhub_local.serving.serve", "bench", "--home", str(home)]
     args += ["--registry", str(registry), "--port", str(port), "--max-queue", "256"]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        _wait_up(proc, base, "llmhub-local")
+    with _serving(args, env, port, "llmhub-local") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
 
 
 @contextmanager
@@ -199,14 +206,8 @@ def llama_cpp_server(
     args += ["--n_threads_batch", str(threads), "--n_ctx", str(ctx), "--host", "127.0.0.1"]
     args += ["--port", str(port), "--model_alias", "bench"]
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"} if passive else None
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        _wait_up(proc, base, "llama_cpp.server")
+    with _serving(args, env, port, "llama_cpp.server") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
 
 
 @contextmanager
