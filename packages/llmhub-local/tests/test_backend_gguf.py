@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cpu_burners import burning_every_cpu
 from llmhub_local import (
     GenerationCancelledError,
     LlamaCppRunner,
@@ -235,11 +234,6 @@ def test_gemma_base_model_completes(cache_dir: Path) -> None:
     assert text.strip()
 
 
-def _burn_every_cpu(seconds: float) -> list[subprocess.Popen[bytes]]:
-    code = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
-    return [subprocess.Popen([sys.executable, "-c", code]) for _ in range(os.cpu_count() or 1)]
-
-
 @pytest.mark.parametrize("adaptive", [True, False])
 def test_llama_cpp_uses_fewer_threads_while_other_processes_keep_the_cpus_busy(
     cache_dir: Path, adaptive: bool
@@ -260,14 +254,9 @@ def test_llama_cpp_uses_fewer_threads_while_other_processes_keep_the_cpus_busy(
     with LlamaCppRunner(config) as runner:
         runner.create_chat_completion(QUESTION)  # the first measurement
         assert runner.threads_in_use == 3
-        burners = _burn_every_cpu(30)
-        try:
+        with burning_every_cpu(30):
             time.sleep(1.0)
             reply = runner.create_chat_completion(QUESTION)
-        finally:
-            for proc in burners:
-                proc.kill()
-                proc.wait()
         assert reply.choices[0].message.content
         expected = 1 if adaptive else 3
         assert runner.threads_in_use == expected

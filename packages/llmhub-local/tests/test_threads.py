@@ -6,9 +6,6 @@ machine with real CPU-burning processes.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -16,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cpu_burners import burning_every_cpu
 from llmhub_local.runners.threads import CpuSample, ThreadGovernor, sample_cpu
 
 
@@ -135,15 +133,8 @@ def test_real_counters_move_forward() -> None:
 @pytest.fixture
 def burners() -> Iterator[int]:
     """One busy-looping process per CPU (each stops by itself after 30 s)."""
-    cpus = os.cpu_count() or 1
-    code = "import time\nend = time.monotonic() + 30\nwhile time.monotonic() < end:\n    pass\n"
-    procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(cpus)]
-    try:
+    with burning_every_cpu(30) as cpus:
         yield cpus
-    finally:
-        for proc in procs:
-            proc.kill()
-            proc.wait()
 
 
 def test_real_burning_processes_leave_one_thread(burners: int) -> None:
